@@ -1,0 +1,11 @@
+{
+    "name": "Attachments in OpenStack Swift",
+    "summary": "Store attachments in OpenStack Swift",
+    "version": "18.0.1.0.0",
+    "category": "Knowledge",
+    "author": "Odoo Cloud Platform contributors",
+    "license": "AGPL-3",
+    "depends": ["base_attachment_object_storage"],
+    "external_dependencies": {"python": ["odoo-cloud", "python-swiftclient"]},
+    "installable": True,
+}

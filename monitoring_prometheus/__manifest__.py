@@ -1,0 +1,11 @@
+{
+    "name": "Prometheus metrics and health probes",
+    "summary": "Serve /metrics for Prometheus and health probes",
+    "version": "18.0.1.0.0",
+    "category": "Tools",
+    "author": "Odoo Cloud Platform contributors",
+    "license": "AGPL-3",
+    "depends": ["base"],
+    "external_dependencies": {"python": ["odoo-cloud", "prometheus-client"]},
+    "installable": True,
+}

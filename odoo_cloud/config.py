@@ -1,0 +1,389 @@
+"""The environment variables the suite reads, declared once.
+
+Every addon, the startup checks and ``odoo-cloud check`` read their settings
+through :func:`load` or :func:`parse`; nothing else in the suite looks at
+``os.environ``. Each :class:`Variable` names its type, its default and whether
+it is a secret, so that a bad value is refused with a message naming the
+variable, and a secret is never printed.
+"""
+
+import os
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+RUNNING_ENVIRONMENTS = ("prod", "integration", "test", "dev")
+MASK = "********"
+
+
+class ConfigError(ValueError):
+    """One or more variables hold a value the suite cannot use."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        super().__init__("\n".join(self.errors))
+
+
+class Secret:
+    """A secret value that never shows itself in a repr, a str or a log line."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value):
+        self._value = value
+
+    def reveal(self):
+        return self._value
+
+    def __repr__(self):
+        return f"Secret({MASK!r})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other):
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self):
+        return hash(self._value)
+
+
+# Value types. Each parser takes the raw string and returns the typed value or
+# raises ValueError with the reason, which the caller prefixes with the name.
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def boolean(raw):
+    word = raw.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ValueError("is not a boolean (use 1/0, true/false, yes/no or on/off)")
+
+
+def integer(minimum=None, maximum=None, unit="a whole number"):
+    def parse_integer(raw):
+        try:
+            number = int(raw.strip())
+        except ValueError:
+            raise ValueError(f"is not {unit}") from None
+        if minimum is not None and number < minimum:
+            raise ValueError(f"must be {unit} >= {minimum}")
+        if maximum is not None and number > maximum:
+            raise ValueError(f"must be {unit} <= {maximum}")
+        return number
+
+    return parse_integer
+
+
+port = integer(1, 65535, unit="a TCP/UDP port number (1-65535)")
+seconds = integer(1, unit="a whole number of seconds")
+
+
+def text(raw):
+    return raw
+
+
+def choice(*allowed):
+    def parse_choice(raw):
+        word = raw.strip().lower()
+        if word not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return word
+
+    return parse_choice
+
+
+_HOST = re.compile(r"^[A-Za-z0-9._-]+$|^\[[0-9A-Fa-f:.]+\]$")
+
+
+def url(*schemes, default_scheme=None):
+    """A URL with one of ``schemes``; ``default_scheme`` allows a bare host."""
+
+    def parse_url(raw):
+        value = raw.strip()
+        if default_scheme and "://" not in value:
+            value = f"{default_scheme}://{value}"
+        parts = urlsplit(value)
+        if parts.scheme not in schemes:
+            raise ValueError(
+                f"must be a URL starting with {' or '.join(f'{s}://' for s in schemes)}"
+            )
+        try:
+            parts.port  # noqa: B018 - raises on a non-numeric or out-of-range port
+        except ValueError:
+            raise ValueError("has an invalid port") from None
+        if parts.scheme != "unix" and not _HOST.match(parts.hostname or ""):
+            raise ValueError("has no valid host name")
+        if parts.scheme == "unix" and not parts.path:
+            raise ValueError("has no socket path")
+        return value
+
+    return parse_url
+
+
+def mask_url_password(value):
+    """``value`` with the password of its user-info part masked."""
+    parts = urlsplit(value)
+    if parts.password is None:
+        return value
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{host}"))
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    parse: object
+    default: object = None
+    secret: bool = False
+    help: str = ""
+    group: str = ""
+
+    def display(self, value):
+        """How ``value`` may be shown to a person: secrets masked."""
+        if value is None:
+            return "(unset)"
+        if isinstance(value, Secret):
+            return MASK
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, str) and "://" in value:
+            return mask_url_password(value)
+        return str(value)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The effective value of one variable and where it came from."""
+
+    variable: Variable
+    value: object
+    source: str
+
+    def __repr__(self):
+        return (
+            f"Setting({self.variable.name}={self.variable.display(self.value)}, "
+            f"source={self.source})"
+        )
+
+
+def _v(group, name, parse, default=None, help="", secret=False):
+    return Variable(name, parse, default, secret, help, group)
+
+
+VARIABLES = (
+    _v(
+        "platform",
+        "RUNNING_ENV",
+        choice(*RUNNING_ENVIRONMENTS),
+        help="Running environment; falls back to Odoo's `running_env` option.",
+    ),
+    _v(
+        "platform",
+        "ODOO_CLOUD_PLATFORM_UNSAFE",
+        boolean,
+        False,
+        "Turn the cloud_platform startup refusals into warnings.",
+    ),
+    _v(
+        "sessions",
+        "ODOO_SESSION_REDIS",
+        boolean,
+        False,
+        "Store HTTP sessions in Redis (session_redis).",
+    ),
+    _v(
+        "sessions",
+        "ODOO_SESSION_REDIS_URL",
+        url("redis", "rediss", "unix"),
+        help="Redis URL (redis://, rediss:// or unix://); replaces HOST, PORT and DB.",
+    ),
+    _v("sessions", "ODOO_SESSION_REDIS_HOST", text, "localhost", "Redis host."),
+    _v("sessions", "ODOO_SESSION_REDIS_PORT", port, 6379, "Redis port."),
+    _v("sessions", "ODOO_SESSION_REDIS_DB", integer(0), 0, "Redis database number."),
+    _v(
+        "sessions",
+        "ODOO_SESSION_REDIS_PASSWORD",
+        text,
+        secret=True,
+        help="Redis password.",
+    ),
+    _v(
+        "sessions",
+        "ODOO_SESSION_REDIS_PREFIX",
+        text,
+        "odoo",
+        "Key prefix: keys are `<prefix>:session:<sid>`.",
+    ),
+    _v(
+        "sessions",
+        "ODOO_SESSION_REDIS_EXPIRATION",
+        seconds,
+        7 * 24 * 3600,
+        "Lifetime in seconds of a session with a logged-in user.",
+    ),
+    _v(
+        "sessions",
+        "ODOO_SESSION_REDIS_EXPIRATION_ANONYMOUS",
+        seconds,
+        3 * 3600,
+        "Lifetime in seconds of a session without a user.",
+    ),
+    _v(
+        "sessions",
+        "ODOO_SESSION_REDIS_SENTINEL_HOST",
+        text,
+        help="Redis Sentinel host; enables Sentinel.",
+    ),
+    _v(
+        "sessions",
+        "ODOO_SESSION_REDIS_SENTINEL_PORT",
+        port,
+        26379,
+        "Redis Sentinel port.",
+    ),
+    _v(
+        "sessions",
+        "ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME",
+        text,
+        help="Name of the master monitored by Sentinel.",
+    ),
+    _v(
+        "attachments",
+        "DISABLE_ATTACHMENT_STORAGE",
+        boolean,
+        False,
+        "Never contact the object store; new attachments go to the database.",
+    ),
+    _v(
+        "s3",
+        "AWS_HOST",
+        url("https", "http", default_scheme="https"),
+        help="S3 endpoint; https:// is assumed when no scheme is given.",
+    ),
+    _v("s3", "AWS_REGION", text, help="S3 region."),
+    _v(
+        "s3",
+        "AWS_ACCESS_KEY_ID",
+        text,
+        help="S3 access key; boto3's credential chain is used when unset.",
+    ),
+    _v("s3", "AWS_SECRET_ACCESS_KEY", text, secret=True, help="S3 secret key."),
+    _v(
+        "s3",
+        "AWS_BUCKETNAME",
+        text,
+        help="Bucket, `<project>-odoo-<env>`; `{db}` becomes the database name.",
+    ),
+    _v(
+        "s3",
+        "AWS_BUCKETNAME_UNSTRUCTURED",
+        boolean,
+        False,
+        "Do not check the bucket name against the running environment.",
+    ),
+    _v(
+        "swift",
+        "SWIFT_AUTH_URL",
+        url("https", "http"),
+        help="Swift authentication URL.",
+    ),
+    _v("swift", "SWIFT_ACCOUNT", text, help="Swift user name."),
+    _v("swift", "SWIFT_PASSWORD", text, secret=True, help="Swift password."),
+    _v(
+        "swift",
+        "SWIFT_WRITE_CONTAINER",
+        text,
+        help="Container, `<project>-odoo-<env>`; `{db}` becomes the database name.",
+    ),
+    _v(
+        "swift",
+        "SWIFT_WRITE_CONTAINER_UNSTRUCTURED",
+        boolean,
+        False,
+        "Do not check the container name against the running environment.",
+    ),
+    _v(
+        "logging",
+        "ODOO_LOGGING_JSON",
+        boolean,
+        False,
+        "Write logs as one JSON object per line (logging_json).",
+    ),
+    _v(
+        "metrics",
+        "ODOO_STATSD",
+        boolean,
+        False,
+        "Send request metrics to statsd (monitoring_statsd).",
+    ),
+    _v("metrics", "STATSD_HOST", text, "localhost", "statsd host."),
+    _v("metrics", "STATSD_PORT", port, 8125, "statsd UDP port."),
+    _v("metrics", "STATSD_PREFIX", text, "odoo", "First part of every metric name."),
+    _v("metrics", "STATSD_CUSTOMER", text, help="Project name in metric names."),
+    _v(
+        "metrics",
+        "STATSD_ENVIRONMENT",
+        text,
+        help="Environment in metric names; defaults to the running environment.",
+    ),
+)
+VARIABLES_BY_NAME = {variable.name: variable for variable in VARIABLES}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every variable's effective value; secrets stay :class:`Secret`."""
+
+    settings: dict = field(default_factory=dict)
+
+    def __getitem__(self, name):
+        return self.settings[name].value
+
+    def source(self, name):
+        return self.settings[name].source
+
+    @property
+    def running_env(self):
+        return self["RUNNING_ENV"]
+
+
+def _read(variable, environ, running_env_option):
+    raw = environ.get(variable.name)
+    source = "env"
+    if raw is None and variable.name == "RUNNING_ENV" and running_env_option:
+        raw, source = running_env_option, "odoo option running_env"
+    if raw is None or raw.strip() == "":
+        return Setting(variable, variable.default, "default")
+    value = variable.parse(raw)
+    return Setting(variable, Secret(value) if variable.secret else value, source)
+
+
+def parse(environ=None, running_env_option=None):
+    """Read every variable; return the config and the list of error lines.
+
+    ``running_env_option`` is Odoo's ``running_env`` option (as OCA's
+    server_environment reads it), used when ``RUNNING_ENV`` is not set.
+    """
+    environ = os.environ if environ is None else environ
+    settings, errors = {}, []
+    for variable in VARIABLES:
+        try:
+            settings[variable.name] = _read(variable, environ, running_env_option)
+        except ValueError as error:
+            raw = environ.get(variable.name, running_env_option)
+            shown = MASK if variable.secret else repr(raw)
+            errors.append(f"{variable.name}={shown} {error}")
+    return Config(settings), errors
+
+
+def load(environ=None, running_env_option=None):
+    """The config, or :class:`ConfigError` listing every bad variable."""
+    config, errors = parse(environ, running_env_option)
+    if errors:
+        raise ConfigError(errors)
+    return config

@@ -1,0 +1,11 @@
+{
+    "name": "Sessions in Redis",
+    "summary": "Store HTTP sessions in Redis so that every Odoo process shares them",
+    "version": "18.0.1.0.0",
+    "category": "Tools",
+    "author": "Odoo Cloud Platform contributors",
+    "license": "AGPL-3",
+    "depends": ["base"],
+    "external_dependencies": {"python": ["odoo-cloud", "redis"]},
+    "installable": True,
+}
