@@ -1,6 +1,6 @@
 {
     "name": "Cloud platform",
-    "summary": "Check that the environment is configured as the running environment demands",
+    "summary": "Refuse to start an environment that is configured wrongly",
     "version": "18.0.1.0.0",
     "category": "Tools",
     "author": "Odoo Cloud Platform contributors",

@@ -25,6 +25,12 @@ def check(args):
     return 0
 
 
+def reference(args):
+    """Print the configuration reference (the table in README.md)."""
+    print(config.reference(), end="")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="odoo-cloud", description="Operate the Odoo cloud platform suite."
@@ -33,6 +39,9 @@ def main(argv=None):
     commands.add_parser(
         "check", help="print the effective configuration, exit 2 if any is invalid"
     ).set_defaults(run=check)
+    commands.add_parser(
+        "reference", help="print every variable, its default and meaning (Markdown)"
+    ).set_defaults(run=reference)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -352,6 +352,23 @@ class Config:
         return self["RUNNING_ENV"]
 
 
+def reference():
+    """The configuration reference as a Markdown table, one row per variable."""
+    rows = [
+        "| variable | default | secret | meaning |",
+        "|---|---|---|---|",
+    ]
+    for variable in VARIABLES:
+        default = (
+            "unset"
+            if variable.default is None
+            else f"`{variable.display(variable.default)}`"
+        )
+        secret = "yes" if variable.secret else ""
+        rows.append(f"| `{variable.name}` | {default} | {secret} | {variable.help} |")
+    return "\n".join(rows) + "\n"
+
+
 def _read(variable, environ, running_env_option):
     raw = environ.get(variable.name)
     source = "env"

@@ -1,0 +1,249 @@
+"""The Odoo tier: databases and ``odoo-bin`` servers from an Odoo 18.0 tree.
+
+Active when ``ODOO_SRC`` points at an Odoo 18.0 source tree whose Python
+dependencies are installed (``make setup`` does both); otherwise every test
+that asks for these fixtures is skipped with the reason.
+"""
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from harness.process import ServerProcess, free_port, wait_until
+
+from odoo_cloud.config import VARIABLES_BY_NAME
+
+REPO = Path(__file__).resolve().parents[2]
+SUITE_ADDONS = sorted(path.parent.name for path in REPO.glob("*/__manifest__.py"))
+# Addons that exist only to test the Odoo tier itself.
+TEST_ADDONS = REPO / "tests" / "odoo" / "addons"
+START_TIMEOUT = 120
+INSTALL_TIMEOUT = 900
+
+
+def find_odoo_src():
+    """The Odoo 18.0 tree named by ``ODOO_SRC``, or the reason there is none."""
+    src = os.environ.get("ODOO_SRC")
+    if not src:
+        return None, "ODOO_SRC is not set: the Odoo tier needs an Odoo 18.0 tree"
+    release = Path(src, "odoo", "release.py")
+    if not release.is_file():
+        return None, f"ODOO_SRC={src} is not an Odoo source tree (no odoo/release.py)"
+    if not re.search(r"^version_info = \(18, 0\b", release.read_text(), re.M):
+        return None, f"ODOO_SRC={src} is not Odoo 18.0"
+    return Path(src), None
+
+
+def clean_environ(extra=None):
+    """The test process environment without any suite variable, plus ``extra``.
+
+    A developer's own ``ODOO_SESSION_REDIS=1`` must not leak into a server
+    that a test starts with a configuration of its own.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in VARIABLES_BY_NAME}
+    env.update(extra or {})
+    return env
+
+
+class OdooInstance:
+    """Everything an ``odoo-bin`` call needs: the tree, the addons, PostgreSQL."""
+
+    def __init__(self, src, postgres, data_dir):
+        self.src = src
+        self.postgres = postgres
+        self.data_dir = data_dir
+        self.addons_path = ",".join(
+            [
+                str(src / "odoo" / "addons"),
+                str(src / "addons"),
+                str(REPO),
+                str(TEST_ADDONS),
+            ]
+        )
+
+    def server_options(self):
+        """Where Odoo keeps its files and finds PostgreSQL."""
+        return {
+            "data-dir": self.data_dir,
+            "db_host": self.postgres.host,
+            "db_port": self.postgres.port,
+            "db_user": self.postgres.user,
+            "db_password": self.postgres.password,
+        }
+
+    def command(self, *args):
+        options = [f"--{name}={value}" for name, value in self.server_options().items()]
+        return [
+            sys.executable,
+            str(self.src / "odoo-bin"),
+            f"--addons-path={self.addons_path}",
+            *options,
+            *args,
+        ]
+
+    def run(self, *args, env=None, timeout=INSTALL_TIMEOUT):
+        """Run ``odoo-bin`` to completion; the CompletedProcess with its output."""
+        return subprocess.run(
+            self.command(*args),
+            env=clean_environ(env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def install(self, database, modules, template=None):
+        """Create ``database`` (from ``template`` if given) with ``modules``."""
+        if template:
+            self.postgres.psql(
+                f'CREATE DATABASE "{database}" OWNER {self.postgres.user} '
+                f'TEMPLATE "{template}"'
+            )
+            filestore = self.data_dir / "filestore"
+            if (filestore / template).is_dir():
+                shutil.copytree(filestore / template, filestore / database)
+        result = self.run(
+            "-d", database, "-i", ",".join(modules),
+            "--without-demo=all", "--stop-after-init", "--log-level=warn",
+        )  # fmt: skip
+        if result.returncode:
+            raise RuntimeError(
+                f"installing {modules} into {database} failed:\n"
+                f"{result.stdout}{result.stderr}"
+            )
+        return database
+
+
+class OdooServer:
+    """An ``odoo-bin`` serving one database on loopback, output in a log file."""
+
+    def __init__(self, instance, database, log_path, workers, load, env, args):
+        self.instance = instance
+        self.database = database
+        self.log_path = log_path
+        self.workers = workers
+        self.load = load
+        self.env = env
+        self.args = list(args)
+        self.port = free_port()
+        self.gevent_port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+
+    def start(self):
+        """Start (or start again, on the same ports) and wait for /web/health."""
+        self.process = ServerProcess(
+            f"odoo-bin:{self.port}",
+            self.instance.command(
+                f"--database={self.database}",
+                f"--db-filter=^{re.escape(self.database)}$",
+                "--http-interface=127.0.0.1",
+                f"--http-port={self.port}",
+                f"--gevent-port={self.gevent_port}",
+                f"--workers={self.workers}",
+                "--max-cron-threads=1",
+                f"--load={','.join(self.load)}",
+                "--no-database-list",
+                *self.args,
+            ),
+            self.log_path,
+            env=clean_environ(self.env),
+        ).start()
+        wait_until(
+            self.is_healthy, START_TIMEOUT, f"{self.url}/web/health", self.process
+        )
+        return self
+
+    def is_healthy(self):
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"{self.url}/web/health", timeout=2) as reply,
+        ):
+            return reply.status == 200
+        return False
+
+    def stop(self):
+        if self.process is not None:
+            self.process.stop(timeout=20)
+
+    def log(self):
+        return Path(self.log_path).read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def odoo_src():
+    src, reason = find_odoo_src()
+    if src is None:
+        pytest.skip(reason)
+    return src
+
+
+@pytest.fixture(scope="session")
+def odoo(odoo_src, postgres, tmp_path_factory):
+    """An :class:`OdooInstance` on the session's PostgreSQL cluster."""
+    return OdooInstance(odoo_src, postgres, tmp_path_factory.mktemp("odoo-data"))
+
+
+@pytest.fixture(scope="session")
+def odoo_template_db(odoo):
+    """A database with ``base`` and ``web`` installed, copied by the others."""
+    return odoo.install("odoo_cloud_template", ["base", "web"])
+
+
+@pytest.fixture(scope="session")
+def odoo_database(odoo, odoo_template_db):
+    """Factory: a fresh database with the given addons installed."""
+    counter = iter(range(1, 1000))
+
+    def create(modules=("web",)):
+        name = f"odoo_cloud_test_{next(counter)}"
+        return odoo.install(name, list(modules), template=odoo_template_db)
+
+    return create
+
+
+@pytest.fixture
+def odoo_server(odoo, tmp_path):
+    """Factory: start ``odoo-bin`` on a database; stopped after the test.
+
+    ``workers=2`` runs the prefork server, ``workers=0`` the threaded one.
+    """
+    servers = []
+
+    def start(database, load=("base", "web"), workers=2, env=None, args=()):
+        log_path = tmp_path / f"odoo-{len(servers) + 1}.log"
+        server = OdooServer(odoo, database, log_path, workers, load, env, args)
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def run_addon_tests(odoo, database, test_paths):
+    """Run an addon's own ``tests/`` through pytest-odoo in a child pytest.
+
+    The project's pytest configuration disables pytest-odoo, which imports
+    odoo as soon as it is loaded, and its conftest ignores addons' tests: the
+    child clears the first and skips the second.
+    """
+    args = [sys.executable, "-m", "pytest", "-o", "addopts=", "--noconftest", "-q"]
+    args += ["-p", "no:cacheprovider", f"--rootdir={REPO}"]
+    args += [f"--odoo-database={database}", f"--odoo-addons-path={odoo.addons_path}"]
+    for option, value in odoo.server_options().items():
+        args += ["--odoo-extra", f"{option}={value}"]
+    return subprocess.run(
+        [*args, *map(str, test_paths)],
+        env=clean_environ(),
+        capture_output=True,
+        text=True,
+        timeout=INSTALL_TIMEOUT,
+        check=False,
+    )

@@ -1,0 +1,159 @@
+"""Start and stop real server processes for the test fixtures.
+
+Every server runs in its own process group so that stopping it also stops the
+workers it forked (Swift, PostgreSQL). Each started group is remembered in
+``STARTED`` so that the session can check, once every fixture is torn down,
+that nothing it started is still running.
+"""
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+STARTED = []
+_PORTS_HANDED_OUT = set()
+
+
+def require_binary(name):
+    """Path of ``name``, or fail (in CI) / skip (elsewhere) when missing."""
+    path = shutil.which(name) or next(
+        (
+            candidate
+            for candidate in (f"/usr/sbin/{name}", f"/usr/bin/{name}")
+            if os.access(candidate, os.X_OK)
+        ),
+        None,
+    )
+    if path:
+        return path
+    reason = f"{name} is not installed (run `make setup`)"
+    if os.environ.get("CI"):
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+def free_port():
+    """A loopback TCP port nobody listens on, never handed out twice.
+
+    Fixtures pick several ports before their servers bind them: remembering
+    the ports already given keeps two picks from colliding.
+    """
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in _PORTS_HANDED_OUT:
+            _PORTS_HANDED_OUT.add(port)
+            return port
+
+
+def port_is_open(port, host="127.0.0.1"):
+    with contextlib.suppress(OSError), socket.create_connection((host, port), 0.2):
+        return True
+    return False
+
+
+def wait_until(predicate, timeout, what, process=None):
+    """Poll ``predicate`` until true; fail with ``what`` and the log otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.popen.poll() is not None:
+            raise RuntimeError(
+                f"{process.name} exited with {process.popen.returncode} "
+                f"while waiting for {what}:\n{process.log_tail()}"
+            )
+        if predicate():
+            return
+        time.sleep(0.05)
+    tail = f":\n{process.log_tail()}" if process is not None else ""
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}{tail}")
+
+
+class ServerProcess:
+    """One server started in its own process group, output kept in a log file."""
+
+    def __init__(self, name, args, log_path, env=None, cwd=None):
+        self.name = name
+        self.args = [str(arg) for arg in args]
+        self.log_path = log_path
+        self.env = env
+        self.cwd = cwd
+        self.popen = None
+
+    def start(self):
+        with open(self.log_path, "ab") as log:
+            self.popen = subprocess.Popen(
+                self.args,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                cwd=self.cwd,
+                start_new_session=True,
+            )
+        STARTED.append(self)
+        return self
+
+    @property
+    def pid(self):
+        return self.popen.pid
+
+    def is_running(self):
+        return self.popen is not None and self.popen.poll() is None
+
+    def signal(self, signum):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signum)
+
+    def stop(self, timeout=10):
+        """SIGTERM the whole group, SIGKILL what is left after ``timeout``."""
+        if self.popen is None:
+            return
+        self.signal(signal.SIGTERM)
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.signal(signal.SIGKILL)
+            self.popen.wait(timeout)
+        deadline = time.monotonic() + timeout
+        while group_members(self.popen.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.signal(signal.SIGKILL)
+
+    def kill(self):
+        """SIGKILL the group at once, as a crash would."""
+        self.signal(signal.SIGKILL)
+        self.popen.wait(10)
+
+    def log_tail(self, lines=40):
+        with contextlib.suppress(OSError), open(self.log_path, errors="replace") as log:
+            return "".join(log.readlines()[-lines:])
+        return ""
+
+
+def group_members(pgid):
+    """Pids of the live (non-zombie) processes of process group ``pgid``."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            state, group = fields[0], int(fields[2])
+            if group == pgid and state != "Z":
+                members.append(int(entry))
+    return members
+
+
+def survivors():
+    """Servers started by the fixtures that still have a live process."""
+    return [
+        (server.name, pids) for server in STARTED if (pids := group_members(server.pid))
+    ]

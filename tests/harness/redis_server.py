@@ -1,0 +1,288 @@
+"""Real Redis servers and a real Sentinel group for the tests.
+
+The session fixtures ``redis_server`` and ``redis_sentinel`` wrap the context
+managers ``run_redis`` and ``run_sentinel_group``, which a test can also use
+directly when it needs an instance of its own (for instance to kill a master
+without disturbing the shared group).
+"""
+
+import contextlib
+
+import pytest
+import redis
+import redis.sentinel
+from harness.process import ServerProcess, free_port, require_binary, wait_until
+
+HOST = "127.0.0.1"
+START_TIMEOUT = 15
+
+# Written for every server; ``logfile ""`` sends the output to the process log
+# that ServerProcess keeps, so a failure shows the server's own words.
+BASE_CONFIG = """\
+port {port}
+bind 127.0.0.1
+dir {dir}
+logfile ""
+daemonize no
+protected-mode no
+"""
+
+# Nothing is persisted: the data only has to live as long as the process, and
+# writing snapshots would slow the tests down. A master sends its data to a new
+# replica at once instead of waiting five seconds for more replicas to join.
+SERVER_CONFIG = """\
+save ""
+appendonly no
+repl-diskless-sync-delay 0
+"""
+
+# Short delays so that a failover test takes seconds rather than minutes. The
+# failover timeout also bounds the wait before a failed election is retried.
+SENTINEL_CONFIG = """\
+sentinel resolve-hostnames no
+sentinel monitor {name} 127.0.0.1 {master_port} 2
+sentinel down-after-milliseconds {name} 1000
+sentinel failover-timeout {name} 3000
+sentinel parallel-syncs {name} 1
+"""
+
+
+class RedisProcess:
+    """A redis-server (or a sentinel) that can be stopped and started again.
+
+    It keeps its port across restarts, so that clients configured once see the
+    outage and the recovery, as with a real server restart.
+    """
+
+    def __init__(self, base_dir, name, config, sentinel=False):
+        self.name = name
+        self.host = HOST
+        self.port = free_port()
+        self.dir = base_dir / name
+        self.dir.mkdir()
+        self.config_path = self.dir / f"{name}.conf"
+        # Written once: a sentinel rewrites its own file with what it learns,
+        # and a restarted sentinel must read that back, not the first version.
+        self.config_path.write_text(
+            BASE_CONFIG.format(port=self.port, dir=self.dir) + config
+        )
+        self.args = [require_binary("redis-server"), self.config_path]
+        if sentinel:
+            self.args.append("--sentinel")
+        self.process = None
+
+    @property
+    def address(self):
+        return (self.host, self.port)
+
+    @property
+    def url(self):
+        return f"redis://{self.host}:{self.port}/0"
+
+    def client(self, **kwargs):
+        """A new redis-py client; short timeouts so that an outage fails fast."""
+        kwargs.setdefault("socket_timeout", 5)
+        kwargs.setdefault("socket_connect_timeout", 2)
+        return redis.Redis(host=self.host, port=self.port, **kwargs)
+
+    def ping(self):
+        with contextlib.suppress(redis.RedisError), self.client() as client:
+            return client.ping()
+        return False
+
+    def start(self):
+        """Start the process (again, on the same port) and wait for PING."""
+        if self.is_running():
+            raise RuntimeError(f"{self.name} is already running")
+        # A new ServerProcess per run: each run is a new process group.
+        self.process = ServerProcess(
+            self.name, self.args, self.dir / f"{self.name}.log", cwd=self.dir
+        ).start()
+        wait_until(
+            self.ping, START_TIMEOUT, f"{self.name} to answer PING", self.process
+        )
+        return self
+
+    def is_running(self):
+        return self.process is not None and self.process.is_running()
+
+    def stop(self):
+        """Shut down cleanly, as an administrator would."""
+        if self.process is not None:
+            self.process.stop()
+
+    def kill(self):
+        """SIGKILL, as a crash would: nothing is handed over."""
+        self.process.kill()
+
+    def info(self, section):
+        with self.client() as client:
+            return client.info(section)
+
+
+class RedisServer(RedisProcess):
+    """A standalone redis-server."""
+
+    def __init__(self, base_dir, name="redis", config=""):
+        super().__init__(base_dir, name, SERVER_CONFIG + config)
+
+    def flushall(self):
+        """Forget every key, so that a test starts from an empty server."""
+        with self.client() as client:
+            client.flushall()
+
+
+@contextlib.contextmanager
+def run_redis(base_dir, name="redis", config=""):
+    """A started RedisServer under ``base_dir``, stopped on exit."""
+    server = RedisServer(base_dir, name, config)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+class SentinelGroup:
+    """One master, one replica and three sentinels watching them (quorum 2).
+
+    ``master`` and ``replica`` name the processes started in those roles; after
+    a failover the roles are swapped but the handles are not.
+    """
+
+    master_name = "odoo-cloud"
+
+    def __init__(self, base_dir):
+        self.master = RedisServer(base_dir, "master")
+        self.replica = RedisServer(
+            base_dir, "replica", f"replicaof 127.0.0.1 {self.master.port}\n"
+        )
+        sentinel_config = SENTINEL_CONFIG.format(
+            name=self.master_name, master_port=self.master.port
+        )
+        self.sentinel_processes = [
+            RedisProcess(base_dir, f"sentinel{index}", sentinel_config, sentinel=True)
+            for index in range(3)
+        ]
+
+    @property
+    def sentinels(self):
+        """The (host, port) list that redis.sentinel.Sentinel expects."""
+        return [sentinel.address for sentinel in self.sentinel_processes]
+
+    def sentinel_client(self, **kwargs):
+        """A new redis.sentinel.Sentinel over the three sentinels."""
+        kwargs.setdefault("socket_timeout", 2)
+        return redis.sentinel.Sentinel(self.sentinels, **kwargs)
+
+    def start(self):
+        self.master.start()
+        self.replica.start()
+        # Sentinels learn the replicas from the master's INFO, which they only
+        # ask for every ten seconds: starting them once the replica is linked
+        # lets the first INFO list it.
+        wait_until(
+            self.replica_is_linked,
+            START_TIMEOUT,
+            "the replica to sync",
+            self.replica.process,
+        )
+        for sentinel in self.sentinel_processes:
+            sentinel.start()
+        for sentinel in self.sentinel_processes:
+            wait_until(
+                lambda sentinel=sentinel: self.sentinel_sees_group(sentinel),
+                START_TIMEOUT,
+                f"{sentinel.name} to see the master, the replica and two sentinels",
+                sentinel.process,
+            )
+        return self
+
+    def stop(self):
+        # Sentinels first, so that stopping the master triggers no failover.
+        for process in [*self.sentinel_processes, self.replica, self.master]:
+            process.stop()
+
+    def replica_is_linked(self):
+        with contextlib.suppress(redis.RedisError):
+            return self.replica.info("replication").get("master_link_status") == "up"
+        return False
+
+    def sentinel_sees_group(self, sentinel):
+        with contextlib.suppress(redis.RedisError), sentinel.client() as client:
+            master = client.sentinel_master(self.master_name)
+            replicas = client.sentinel_slaves(self.master_name)
+            return (
+                master["port"] == self.master.port
+                and master["num-other-sentinels"] == 2
+                and [replica["port"] for replica in replicas] == [self.replica.port]
+            )
+        return False
+
+    def master_addresses(self):
+        """The master address each running sentinel reports, None if it fails."""
+        addresses = []
+        for sentinel in self.sentinel_processes:
+            if not sentinel.is_running():
+                continue
+            with sentinel.client(decode_responses=True) as client:
+                try:
+                    address = client.sentinel_get_master_addr_by_name(self.master_name)
+                except redis.RedisError:
+                    address = None
+            addresses.append(address and (address[0], int(address[1])))
+        return addresses
+
+    def current_master(self):
+        """The master address the running sentinels agree on, or None."""
+        addresses = set(self.master_addresses())
+        return addresses.pop() if len(addresses) == 1 else None
+
+    def wait_for_failover(self, old_address, timeout=30):
+        """Wait until every running sentinel names a master other than
+        ``old_address``, and return that new (host, port)."""
+        result = []
+
+        def promoted():
+            address = self.current_master()
+            if address not in (None, tuple(old_address)):
+                result.append(address)
+                return True
+            return False
+
+        wait_until(promoted, timeout, f"a failover away from {old_address}")
+        return result[0]
+
+    def server_at(self, address):
+        """The RedisServer (master or replica handle) listening at ``address``."""
+        return next(
+            server
+            for server in (self.master, self.replica)
+            if server.address == tuple(address)
+        )
+
+
+@contextlib.contextmanager
+def run_sentinel_group(base_dir):
+    """A started SentinelGroup under ``base_dir``, stopped on exit."""
+    group = SentinelGroup(base_dir)
+    try:
+        yield group.start()
+    finally:
+        group.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A standalone Redis shared by the session; tests that stop it must start
+    it again, and tests should not rely on keys left by others."""
+    with run_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis_sentinel(tmp_path_factory):
+    """A Sentinel group shared by the session. A test that kills the master
+    leaves the group failed over for the tests after it: such a test should
+    rather run its own group with ``run_sentinel_group(tmp_path)``."""
+    with run_sentinel_group(tmp_path_factory.mktemp("sentinel")) as group:
+        yield group

@@ -1,0 +1,93 @@
+"""The swift fixture gives a real Swift that both the Swift and the S3 API reach,
+whose proxy can go down and come back, and whose access log the tests can read.
+"""
+
+import contextlib
+import uuid
+
+import boto3
+import botocore.config
+import pytest
+import requests
+import swiftclient.client
+from harness.process import wait_until
+
+
+def swift_connection(swift):
+    """A Swift API client that fails at once instead of retrying."""
+    return swiftclient.client.Connection(
+        authurl=swift.auth_url,
+        user=swift.user,
+        key=swift.key,
+        auth_version="1",
+        retries=0,
+    )
+
+
+def s3_client(swift):
+    """A path-style S3 client: the proxy serves no per-bucket host names."""
+    return boto3.client(
+        "s3",
+        endpoint_url=swift.s3_endpoint,
+        aws_access_key_id=swift.s3_access_key,
+        aws_secret_access_key=swift.s3_secret_key,
+        region_name=swift.s3_region,
+        config=botocore.config.Config(s3={"addressing_style": "path"}),
+    )
+
+
+def new_name():
+    """A container (bucket) name no other test uses: the cluster is shared."""
+    return f"harness-{uuid.uuid4().hex}"
+
+
+def test_put_with_swift_get_with_s3(swift):
+    container, payload = new_name(), b"written by the Swift API\x00\xff"
+    with contextlib.closing(swift_connection(swift)) as connection:
+        connection.put_container(container)
+        connection.put_object(container, "dir/object.bin", payload)
+    response = s3_client(swift).get_object(Bucket=container, Key="dir/object.bin")
+    assert response["Body"].read() == payload
+
+
+def test_put_with_s3_get_with_swift(swift):
+    container, payload = new_name(), b"written by the S3 API\x00\xff"
+    client = s3_client(swift)
+    client.create_bucket(Bucket=container)
+    client.put_object(Bucket=container, Key="dir/object.bin", Body=payload)
+    with contextlib.closing(swift_connection(swift)) as connection:
+        _headers, body = connection.get_object(container, "dir/object.bin")
+    assert body == payload
+
+
+def swiftclient_logins(swift):
+    return sum(
+        "GET /auth/v1.0 " in line and "python-swiftclient" in line
+        for line in swift.access_log_lines()
+    )
+
+
+def test_each_login_is_a_line_of_the_proxy_access_log(swift):
+    before = swiftclient_logins(swift)
+    with contextlib.closing(swift_connection(swift)) as connection:
+        connection.get_auth()
+    wait_until(
+        lambda: swiftclient_logins(swift) == before + 1,
+        5,
+        "the login in the proxy access log",
+    )
+
+
+def test_proxy_outage_then_recovery_on_the_same_url(swift):
+    container, payload = new_name(), b"survives the outage"
+    with contextlib.closing(swift_connection(swift)) as connection:
+        connection.put_container(container)
+        connection.put_object(container, "object", payload)
+        swift.stop_proxy()
+        try:
+            with pytest.raises(requests.exceptions.ConnectionError):
+                connection.get_object(container, "object")
+        finally:
+            swift.start_proxy()
+        _headers, body = connection.get_object(container, "object")
+    assert body == payload
