@@ -9,6 +9,7 @@ from pathlib import Path
 from harness.process import survivors
 
 pytest_plugins = [
+    "pytester",
     "harness.redis_server",
     "harness.swift_server",
     "harness.moto_server",

@@ -1,0 +1,37 @@
+"""No server started by a fixture outlives the pytest session that started it."""
+
+import json
+
+from harness.odoo_server import REPO
+from harness.process import group_members
+
+INNER_TEST = """
+import json
+import os
+
+from harness.process import STARTED
+
+
+def test_start_every_server(
+    redis_server, redis_sentinel, swift, moto_server, postgres, statsd_receiver
+):
+    with open(os.environ["SERVER_PIDS"], "w") as pids:
+        json.dump({server.name: server.pid for server in STARTED}, pids)
+"""
+PLUGINS = ["redis_server", "swift_server", "moto_server", "statsd_receiver"]
+PLUGINS += ["postgres_server"]
+
+
+def test_no_server_survives_the_session(pytester, monkeypatch):
+    pids_file = pytester.path / "pids.json"
+    monkeypatch.setenv("SERVER_PIDS", str(pids_file))
+    monkeypatch.setenv("PYTHONPATH", str(REPO / "tests"))
+    pytester.makepyfile(test_inner=INNER_TEST)
+    plugins = [arg for name in PLUGINS for arg in ("-p", f"harness.{name}")]
+    result = pytester.runpytest_subprocess("-p", "no:odoo", *plugins)
+    result.assert_outcomes(passed=1)
+    started = json.loads(pids_file.read_text())
+    # redis 1, sentinel group 5, swift 5 (memcached and four servers), moto 1,
+    # postgres 1: every kind of server was really started.
+    assert len(started) == 13, started
+    assert {name: pid for name, pid in started.items() if group_members(pid)} == {}
