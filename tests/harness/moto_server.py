@@ -12,7 +12,7 @@ from http import HTTPStatus
 
 import boto3
 import pytest
-from harness.process import ServerProcess, free_port, wait_until
+from harness.process import ServerProcess, free_port, running, wait_until
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 30
@@ -99,14 +99,9 @@ class MotoServer:
             self.process.stop()
 
 
-@contextlib.contextmanager
 def run_moto(base_dir):
     """A started MotoServer logging under ``base_dir``, stopped on exit."""
-    server = MotoServer(base_dir)
-    try:
-        yield server.start()
-    finally:
-        server.stop()
+    return running(MotoServer(base_dir))
 
 
 @pytest.fixture(scope="session")

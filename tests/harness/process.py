@@ -137,6 +137,15 @@ class ServerProcess:
         return ""
 
 
+@contextlib.contextmanager
+def running(server):
+    """``server`` started, and stopped on exit whatever happened inside."""
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
 def group_members(pgid):
     """Pids of the live (non-zombie) processes of process group ``pgid``."""
     members = []

@@ -11,7 +11,13 @@ import contextlib
 import pytest
 import redis
 import redis.sentinel
-from harness.process import ServerProcess, free_port, require_binary, wait_until
+from harness.process import (
+    ServerProcess,
+    free_port,
+    require_binary,
+    running,
+    wait_until,
+)
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 15
@@ -132,14 +138,9 @@ class RedisServer(RedisProcess):
             client.flushall()
 
 
-@contextlib.contextmanager
 def run_redis(base_dir, name="redis", config=""):
     """A started RedisServer under ``base_dir``, stopped on exit."""
-    server = RedisServer(base_dir, name, config)
-    try:
-        yield server.start()
-    finally:
-        server.stop()
+    return running(RedisServer(base_dir, name, config))
 
 
 class SentinelGroup:
@@ -261,14 +262,9 @@ class SentinelGroup:
         )
 
 
-@contextlib.contextmanager
 def run_sentinel_group(base_dir):
     """A started SentinelGroup under ``base_dir``, stopped on exit."""
-    group = SentinelGroup(base_dir)
-    try:
-        yield group.start()
-    finally:
-        group.stop()
+    return running(SentinelGroup(base_dir))
 
 
 @pytest.fixture(scope="session")
