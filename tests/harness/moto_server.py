@@ -12,10 +12,9 @@ from http import HTTPStatus
 
 import boto3
 import pytest
-from harness.process import ServerProcess, free_port, running, wait_until
+from harness.process import RestartableServer, free_port, running
 
 HOST = "127.0.0.1"
-START_TIMEOUT = 30
 
 # moto accepts any credentials; fixed ones keep the tests reproducible and
 # never reach a real account.
@@ -24,7 +23,7 @@ SECRET_ACCESS_KEY = "testing"
 REGION = "us-east-1"
 
 
-class MotoServer:
+class MotoServer(RestartableServer):
     """A moto server that can be stopped and started again on the same port.
 
     A restart loses every bucket and object: moto keeps them in memory.
@@ -34,11 +33,13 @@ class MotoServer:
     secret_access_key = SECRET_ACCESS_KEY
     region = REGION
 
+    name = "moto"
+
     def __init__(self, base_dir):
         self.dir = base_dir
+        self.log_path = base_dir / "moto.log"
         self.host = HOST
         self.port = free_port()
-        self.process = None
 
     @property
     def endpoint_url(self):
@@ -77,26 +78,9 @@ class MotoServer:
         if status != HTTPStatus.OK:
             raise RuntimeError(f"moto reset answered {status}")
 
-    def start(self):
-        """Start the server (again, on the same port) and wait for an answer."""
-        if self.is_running():
-            raise RuntimeError("moto is already running")
+    def command(self):
         # sys.executable: the moto installed with the tests' own interpreter.
-        self.process = ServerProcess(
-            "moto",
-            [sys.executable, "-m", "moto.server", "-H", self.host, "-p", self.port],
-            self.dir / "moto.log",
-            cwd=self.dir,
-        ).start()
-        wait_until(self.answers, START_TIMEOUT, "moto to answer HTTP", self.process)
-        return self
-
-    def is_running(self):
-        return self.process is not None and self.process.is_running()
-
-    def stop(self):
-        if self.process is not None:
-            self.process.stop()
+        return [sys.executable, "-m", "moto.server", "-H", self.host, "-p", self.port]
 
 
 def run_moto(base_dir):

@@ -14,10 +14,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from harness.process import ServerProcess, free_port, require_binary, wait_until
+from harness.process import RestartableServer, free_port, require_binary
 
 HOST = "127.0.0.1"
-START_TIMEOUT = 30
 SUPERUSER = "postgres"
 # Odoo refuses to connect as the superuser ``postgres``.
 ROLE = "odoo"
@@ -60,10 +59,11 @@ def run_as_postgres():
     ]
 
 
-class PostgresCluster:
+class PostgresCluster(RestartableServer):
     """A cluster in a temporary directory, served on 127.0.0.1:``port`` and a
     unix socket in that directory."""
 
+    name = "postgres"
     user = ROLE
     password = PASSWORD
 
@@ -78,7 +78,6 @@ class PostgresCluster:
         self.dir = Path(tempfile.mkdtemp(prefix="odoo-cloud-pg-"))
         self.data_dir = self.dir / "data"
         self.socket_dir = self.dir
-        self.process = None
 
     def binary(self, name):
         return str(self.bin_dir / name)
@@ -107,36 +106,18 @@ class PostgresCluster:
         if result.returncode:
             raise RuntimeError(f"initdb failed:\n{result.stdout}{result.stderr}")
 
-    def start(self):
-        """Start the server (again, on the same port) and wait for a query."""
-        if self.is_running():
-            raise RuntimeError("postgres is already running")
+    def command(self):
         settings = [
             arg for key, value in SETTINGS.items() for arg in ("-c", f"{key}={value}")
         ]
-        self.process = ServerProcess(
-            "postgres",
-            [
-                *self.prefix,
-                self.binary("postgres"),
-                "-D",
-                self.data_dir,
-                "-p",
-                self.port,
-                "-k",
-                self.socket_dir,
-                *settings,
-            ],
-            self.log_path,
-            cwd=self.dir,
-        ).start()
-        wait_until(
-            self.is_ready, START_TIMEOUT, "postgres to accept connections", self.process
-        )
-        self.psql("SELECT 1")
-        return self
+        return [
+            *self.prefix,
+            self.binary("postgres"),
+            *("-D", self.data_dir, "-p", self.port, "-k", self.socket_dir),
+            *settings,
+        ]
 
-    def is_ready(self):
+    def answers(self):
         # As the superuser: the default, the caller's name, is logged as a
         # failed connection when it is not a role.
         ready = subprocess.run(
@@ -150,13 +131,6 @@ class PostgresCluster:
             check=False,
         )
         return ready.returncode == 0
-
-    def is_running(self):
-        return self.process is not None and self.process.is_running()
-
-    def stop(self):
-        if self.process is not None:
-            self.process.stop()
 
     def remove(self):
         shutil.rmtree(self.dir, ignore_errors=True)

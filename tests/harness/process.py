@@ -137,6 +137,42 @@ class ServerProcess:
         return ""
 
 
+class RestartableServer:
+    """A server that keeps its port and files across ``stop()`` and ``start()``,
+    so that clients configured once see an outage and the recovery.
+
+    Subclasses set ``name``, ``dir`` and ``log_path`` and define ``command()``
+    and ``answers()``. Each start is a new ServerProcess (a new process group).
+    """
+
+    start_timeout = 30
+    process = None
+
+    def start(self):
+        """Start the server (again, on the same port) and wait until it answers."""
+        if self.is_running():
+            raise RuntimeError(f"{self.name} is already running")
+        self.process = ServerProcess(
+            self.name, self.command(), self.log_path, cwd=self.dir
+        ).start()
+        wait_until(
+            self.answers, self.start_timeout, f"{self.name} to answer", self.process
+        )
+        return self
+
+    def is_running(self):
+        return self.process is not None and self.process.is_running()
+
+    def stop(self):
+        """Shut down cleanly, as an administrator would."""
+        if self.process is not None:
+            self.process.stop()
+
+    def kill(self):
+        """SIGKILL, as a crash would: nothing is handed over."""
+        self.process.kill()
+
+
 @contextlib.contextmanager
 def running(server):
     """``server`` started, and stopped on exit whatever happened inside."""

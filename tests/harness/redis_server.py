@@ -12,7 +12,7 @@ import pytest
 import redis
 import redis.sentinel
 from harness.process import (
-    ServerProcess,
+    RestartableServer,
     free_port,
     require_binary,
     running,
@@ -53,7 +53,7 @@ sentinel parallel-syncs {name} 1
 """
 
 
-class RedisProcess:
+class RedisProcess(RestartableServer):
     """A redis-server (or a sentinel) that can be stopped and started again.
 
     It keeps its port across restarts, so that clients configured once see the
@@ -72,10 +72,10 @@ class RedisProcess:
         self.config_path.write_text(
             BASE_CONFIG.format(port=self.port, dir=self.dir) + config
         )
+        self.log_path = self.dir / f"{name}.log"
         self.args = [require_binary("redis-server"), self.config_path]
         if sentinel:
             self.args.append("--sentinel")
-        self.process = None
 
     @property
     def address(self):
@@ -96,30 +96,10 @@ class RedisProcess:
             return client.ping()
         return False
 
-    def start(self):
-        """Start the process (again, on the same port) and wait for PING."""
-        if self.is_running():
-            raise RuntimeError(f"{self.name} is already running")
-        # A new ServerProcess per run: each run is a new process group.
-        self.process = ServerProcess(
-            self.name, self.args, self.dir / f"{self.name}.log", cwd=self.dir
-        ).start()
-        wait_until(
-            self.ping, START_TIMEOUT, f"{self.name} to answer PING", self.process
-        )
-        return self
+    answers = ping
 
-    def is_running(self):
-        return self.process is not None and self.process.is_running()
-
-    def stop(self):
-        """Shut down cleanly, as an administrator would."""
-        if self.process is not None:
-            self.process.stop()
-
-    def kill(self):
-        """SIGKILL, as a crash would: nothing is handed over."""
-        self.process.kill()
+    def command(self):
+        return self.args
 
     def info(self, section):
         with self.client() as client:
