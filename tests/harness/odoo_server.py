@@ -6,6 +6,7 @@ that asks for these fixtures is skipped with the reason.
 """
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import requests
 from harness.process import ServerProcess, free_port, wait_until
 
 from odoo_cloud.config import VARIABLES_BY_NAME
@@ -77,26 +79,44 @@ class OdooInstance:
             "db_password": self.postgres.password,
         }
 
-    def command(self, *args):
+    def command(self, *args, subcommand=None):
         options = [f"--{name}={value}" for name, value in self.server_options().items()]
         return [
             sys.executable,
             str(self.src / "odoo-bin"),
+            *([subcommand] if subcommand else []),
             f"--addons-path={self.addons_path}",
             *options,
             *args,
         ]
 
-    def run(self, *args, env=None, timeout=INSTALL_TIMEOUT):
-        """Run ``odoo-bin`` to completion; the CompletedProcess with its output."""
+    def run(
+        self, *args, env=None, timeout=INSTALL_TIMEOUT, input=None, subcommand=None
+    ):
+        """Run ``odoo-bin`` to completion; the CompletedProcess with its output.
+
+        ``input`` goes to its standard input: a script for ``odoo-bin shell``.
+        """
         return subprocess.run(
-            self.command(*args),
+            self.command(*args, subcommand=subcommand),
             env=clean_environ(env),
+            input=input,
             capture_output=True,
             text=True,
             timeout=timeout,
             check=False,
         )
+
+    def shell(self, database, script, env=None):
+        """Run ``script`` in ``odoo-bin shell`` (``env`` is the environment);
+        the JSON its last output line prints. The script commits itself:
+        the shell rolls back what is left when it ends."""
+        result = self.run(
+            "-d", database, "--no-http", env=env, input=script, subcommand="shell"
+        )
+        if result.returncode:
+            raise RuntimeError(f"odoo shell failed:\n{result.stdout}{result.stderr}")
+        return json.loads(result.stdout.strip().splitlines()[-1])
 
     def install(self, database, modules, template=None):
         """Create ``database`` (from ``template`` if given) with ``modules``."""
@@ -172,6 +192,29 @@ class OdooServer:
         if self.process is not None:
             self.process.stop(timeout=20)
 
+    def jsonrpc(self, path, params=None, session=None, headers=None, sid=None):
+        """POST a JSON-RPC call to ``path``, with the cookies of ``session``
+        or the session id ``sid``; the ``requests`` response."""
+        payload = {"jsonrpc": "2.0", "method": "call", "params": params or {}}
+        cookies = {"session_id": sid} if sid else None
+        return (session or requests).post(
+            f"{self.url}{path}", json=payload, headers=headers, cookies=cookies,
+            timeout=60,
+        )  # fmt: skip
+
+    def login(self, login="admin", password="admin"):
+        """A ``requests.Session`` logged in through /web/session/authenticate."""
+        session = requests.Session()
+        params = {"db": self.database, "login": login, "password": password}
+        reply = self.jsonrpc("/web/session/authenticate", params, session)
+        assert reply.json().get("result", {}).get("uid"), reply.text
+        return session
+
+    def call(self, session, model, method, *args, **kwargs):
+        """``model.method(*args, **kwargs)`` over JSON-RPC; the response body."""
+        params = {"model": model, "method": method, "args": args, "kwargs": kwargs}
+        return self.jsonrpc("/web/dataset/call_kw", params, session).json()
+
     def log(self):
         return Path(self.log_path).read_text(errors="replace")
 
@@ -208,40 +251,50 @@ def odoo_database(odoo, odoo_template_db):
     return create
 
 
-@pytest.fixture
-def odoo_server(odoo, tmp_path):
-    """Factory: start ``odoo-bin`` on a database; stopped after the test.
-
-    ``workers=2`` runs the prefork server, ``workers=0`` the threaded one.
+@contextlib.contextmanager
+def servers_started(odoo, log_dir):
+    """Factory of ``odoo-bin`` servers logging in ``log_dir``, all stopped on
+    exit. ``workers=2`` runs the prefork server, ``workers=0`` the threaded one.
     """
     servers = []
 
     def start(database, load=("base", "web"), workers=2, env=None, args=()):
-        log_path = tmp_path / f"odoo-{len(servers) + 1}.log"
+        log_path = log_dir / f"odoo-{len(servers) + 1}.log"
         server = OdooServer(odoo, database, log_path, workers, load, env, args)
         servers.append(server)
         return server.start()
 
-    yield start
-    for server in servers:
-        server.stop()
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.stop()
 
 
-def run_addon_tests(odoo, database, test_paths):
+@pytest.fixture
+def odoo_server(odoo, tmp_path):
+    """Factory: start ``odoo-bin`` on a database; stopped after the test."""
+    with servers_started(odoo, tmp_path) as start:
+        yield start
+
+
+def run_addon_tests(odoo, database, test_paths, env=None, args=()):
     """Run an addon's own ``tests/`` through pytest-odoo in a child pytest.
 
     The project's pytest configuration disables pytest-odoo, which imports
     odoo as soon as it is loaded, and its conftest ignores addons' tests: the
-    child clears the first and skips the second.
+    child clears the first and skips the second. ``env`` adds variables to the
+    child's environment; ``args`` adds pytest(-odoo) options, such as
+    ``--odoo-http`` for an HttpCase.
     """
-    args = [sys.executable, "-m", "pytest", "-o", "addopts=", "--noconftest", "-q"]
-    args += ["-p", "no:cacheprovider", f"--rootdir={REPO}"]
-    args += [f"--odoo-database={database}", f"--odoo-addons-path={odoo.addons_path}"]
+    command = [sys.executable, "-m", "pytest", "-o", "addopts=", "--noconftest", "-q"]
+    command += ["-p", "no:cacheprovider", f"--rootdir={REPO}"]
+    command += [f"--odoo-database={database}", f"--odoo-addons-path={odoo.addons_path}"]
     for option, value in odoo.server_options().items():
-        args += ["--odoo-extra", f"{option}={value}"]
+        command += ["--odoo-extra", f"{option}={value}"]
     return subprocess.run(
-        [*args, *map(str, test_paths)],
-        env=clean_environ(),
+        [*command, *args, *map(str, test_paths)],
+        env=clean_environ(env),
         capture_output=True,
         text=True,
         timeout=INSTALL_TIMEOUT,
