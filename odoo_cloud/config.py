@@ -87,13 +87,58 @@ def text(raw):
 
 
 def choice(*allowed):
+    """One of ``allowed``, in any case; the value keeps the declared spelling."""
+    spelling = {word.lower(): word for word in allowed}
+
     def parse_choice(raw):
         word = raw.strip().lower()
-        if word not in allowed:
+        if word not in spelling:
             raise ValueError(f"must be one of {', '.join(allowed)}")
-        return word
+        return spelling[word]
 
     return parse_choice
+
+
+class StorageRules(tuple):
+    """(mimetype prefix, max bytes or None) pairs, shown as they are written."""
+
+    def __str__(self):
+        return ",".join(
+            prefix if size is None else f"{prefix}:{size}" for prefix, size in self
+        )
+
+
+def storage_rules(raw):
+    """``mimetype-prefix[:max-bytes],...``: content kept in the database.
+
+    ``image/:51200`` keeps images up to 50 KiB there; a prefix without a size
+    keeps every size.
+    """
+    rules = []
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        prefix, _, size = part.partition(":")
+        if size and not size.strip().isdigit():
+            raise ValueError(f"has {part!r}: the size after ':' must be bytes")
+        rules.append((prefix.strip(), int(size) if size else None))
+    return StorageRules(rules)
+
+
+def duration(raw):
+    """A positive number of seconds; fractions allowed (``0.5``)."""
+    try:
+        number = float(raw.strip())
+    except ValueError:
+        raise ValueError("is not a number of seconds") from None
+    if not number > 0 or number == float("inf"):
+        raise ValueError("must be a number of seconds > 0")
+    return number
+
+
+def existing_file(raw):
+    path = raw.strip()
+    if not os.path.isfile(path):
+        raise ValueError("is not an existing file")
+    return path
 
 
 _HOST = re.compile(r"^[A-Za-z0-9._-]+$|^\[[0-9A-Fa-f:.]+\]$")
@@ -124,6 +169,34 @@ def url(*schemes, default_scheme=None):
     return parse_url
 
 
+class Addresses(tuple):
+    """``(host, port)`` pairs, ``port`` None where the list gave none; shown as
+    they are written, ``host[:port]`` joined by commas."""
+
+    def __str__(self):
+        items = []
+        for host, port in self:
+            shown = f"[{host}]" if ":" in host else host
+            items.append(shown if port is None else f"{shown}:{port}")
+        return ",".join(items)
+
+
+def addresses(raw):
+    """A comma-separated ``host[:port]`` list (``[v6]:port`` for IPv6)."""
+    pairs = []
+    for item in raw.split(","):
+        item = item.strip()
+        host, colon, port_text = item.rpartition(":")
+        if not colon or (host.count(":") and not host.startswith("[")):
+            host, port_text = item, ""
+        if not _HOST.match(host):
+            raise ValueError(
+                f"has no valid host name in {item!r} (use host[:port],...)"
+            )
+        pairs.append((host.strip("[]"), port(port_text) if port_text else None))
+    return Addresses(pairs)
+
+
 def mask_url_password(value):
     """``value`` with the password of its user-info part masked."""
     parts = urlsplit(value)
@@ -147,6 +220,8 @@ class Variable:
         """How ``value`` may be shown to a person: secrets masked."""
         if value is None:
             return "(unset)"
+        if value == "":
+            return "(empty)"
         if isinstance(value, Secret):
             return MASK
         if isinstance(value, bool):
@@ -207,10 +282,48 @@ VARIABLES = (
     _v("sessions", "ODOO_SESSION_REDIS_DB", integer(0), 0, "Redis database number."),
     _v(
         "sessions",
+        "ODOO_SESSION_REDIS_USERNAME",
+        text,
+        help="Redis ACL user name (Redis 6+); unset: the default user.",
+    ),
+    _v(
+        "sessions",
         "ODOO_SESSION_REDIS_PASSWORD",
         text,
         secret=True,
         help="Redis password.",
+    ),
+    _v(
+        "sessions",
+        "ODOO_SESSION_REDIS_TLS",
+        boolean,
+        False,
+        "Connect with TLS when no URL is given (a rediss:// URL implies it).",
+    ),
+    _v(
+        "sessions",
+        "ODOO_SESSION_REDIS_TLS_CA_FILE",
+        existing_file,
+        help="CA certificates (PEM) of Redis's certificate; unset: the system's.",
+    ),
+    _v(
+        "sessions",
+        "ODOO_SESSION_REDIS_TLS_CERT_FILE",
+        existing_file,
+        help="Client certificate (PEM), when Redis asks for one.",
+    ),
+    _v(
+        "sessions",
+        "ODOO_SESSION_REDIS_TLS_KEY_FILE",
+        existing_file,
+        help="Private key (PEM) of the client certificate.",
+    ),
+    _v(
+        "sessions",
+        "ODOO_SESSION_REDIS_TLS_CERT_REQS",
+        choice("required", "optional", "none"),
+        "required",
+        "Whether Redis's certificate must be valid: required, optional or none.",
     ),
     _v(
         "sessions",
@@ -236,15 +349,15 @@ VARIABLES = (
     _v(
         "sessions",
         "ODOO_SESSION_REDIS_SENTINEL_HOST",
-        text,
-        help="Redis Sentinel host; enables Sentinel.",
+        addresses,
+        help="Sentinels, `host[:port]` separated by commas; enables Sentinel.",
     ),
     _v(
         "sessions",
         "ODOO_SESSION_REDIS_SENTINEL_PORT",
         port,
         26379,
-        "Redis Sentinel port.",
+        "Port of the sentinels listed without one.",
     ),
     _v(
         "sessions",
@@ -253,11 +366,81 @@ VARIABLES = (
         help="Name of the master monitored by Sentinel.",
     ),
     _v(
+        "sessions",
+        "ODOO_SESSION_REDIS_SENTINEL_PASSWORD",
+        text,
+        secret=True,
+        help="Password of the sentinels themselves (not of Redis).",
+    ),
+    _v(
+        "sessions",
+        "ODOO_SESSION_REDIS_CLUSTER",
+        boolean,
+        False,
+        "Talk to a Redis Cluster; HOST:PORT (or the URL) is any node of it.",
+    ),
+    _v(
+        "sessions",
+        "ODOO_SESSION_REDIS_CONNECT_TIMEOUT",
+        duration,
+        2.0,
+        "Seconds to wait for a connection to Redis before answering 503.",
+    ),
+    _v(
+        "sessions",
+        "ODOO_SESSION_REDIS_SOCKET_TIMEOUT",
+        duration,
+        2.0,
+        "Seconds to wait for an answer from Redis before answering 503.",
+    ),
+    _v(
         "attachments",
         "DISABLE_ATTACHMENT_STORAGE",
         boolean,
         False,
         "Never contact the object store; new attachments go to the database.",
+    ),
+    _v(
+        "attachments",
+        "ATTACHMENT_STORAGE_KEY_PREFIX",
+        text,
+        "",
+        "Prefix of every object key; `{db}` becomes the database name.",
+    ),
+    _v(
+        "attachments",
+        "ATTACHMENT_STORAGE_FORCE_DB",
+        storage_rules,
+        storage_rules("text/css,application/javascript,image/:51200"),
+        "Content kept in the database: `mimetype-prefix[:max-bytes]`, comma-separated.",
+    ),
+    _v(
+        "attachments",
+        "ATTACHMENT_STORAGE_GC_GRACE",
+        integer(0, unit="a whole number of seconds"),
+        3600,
+        "Age in seconds before an unreferenced object may be garbage-collected.",
+    ),
+    _v(
+        "attachments",
+        "ATTACHMENT_STORAGE_GC_DRY_RUN",
+        boolean,
+        False,
+        "Log what the garbage collector would delete, delete nothing.",
+    ),
+    _v(
+        "attachments",
+        "ATTACHMENT_STORAGE_CONCURRENCY",
+        integer(1, 64),
+        8,
+        "Parallel transfers when attachments are migrated between stores.",
+    ),
+    _v(
+        "attachments",
+        "ATTACHMENT_STORAGE_BATCH_SIZE",
+        integer(1),
+        200,
+        "Attachments migrated, and committed, per batch.",
     ),
     _v(
         "s3",
@@ -278,6 +461,48 @@ VARIABLES = (
         "AWS_BUCKETNAME",
         text,
         help="Bucket, `<project>-odoo-<env>`; `{db}` becomes the database name.",
+    ),
+    _v(
+        "s3",
+        "AWS_ADDRESSING_STYLE",
+        choice("auto", "path", "virtual"),
+        "auto",
+        "Bucket in the host name (virtual) or in the path (path).",
+    ),
+    _v(
+        "s3",
+        "AWS_SERVER_SIDE_ENCRYPTION",
+        choice("AES256", "aws:kms"),
+        help="Server-side encryption of new objects.",
+    ),
+    _v(
+        "s3",
+        "AWS_SSE_KMS_KEY_ID",
+        text,
+        help="KMS key of `aws:kms` encryption; the bucket's default key when unset.",
+    ),
+    _v("s3", "AWS_VERIFY", boolean, True, "Verify the endpoint's TLS certificate."),
+    _v(
+        "s3",
+        "AWS_CA_BUNDLE",
+        text,
+        help="CA bundle file to verify the endpoint's certificate with.",
+    ),
+    _v("s3", "AWS_CONNECT_TIMEOUT", seconds, 5, "Connect timeout in seconds."),
+    _v("s3", "AWS_READ_TIMEOUT", seconds, 60, "Read timeout in seconds."),
+    _v(
+        "s3",
+        "AWS_RETRY_MODE",
+        choice("standard", "adaptive", "legacy"),
+        "standard",
+        "botocore retry mode.",
+    ),
+    _v(
+        "s3",
+        "AWS_MAX_ATTEMPTS",
+        integer(1),
+        3,
+        "Attempts per request, the first included.",
     ),
     _v(
         "s3",
@@ -313,6 +538,13 @@ VARIABLES = (
         boolean,
         False,
         "Write logs as one JSON object per line (logging_json).",
+    ),
+    _v(
+        "logging",
+        "ODOO_LOGGING_JSON_FIELDS",
+        choice("plain", "ecs"),
+        "plain",
+        "Field names of JSON logs: `plain` or `ecs` (Elastic Common Schema).",
     ),
     _v(
         "metrics",
@@ -398,9 +630,16 @@ def parse(environ=None, running_env_option=None):
     return Config(settings), errors
 
 
-def load(environ=None, running_env_option=None):
-    """The config, or :class:`ConfigError` listing every bad variable."""
+def load(environ=None, running_env_option=None, groups=None):
+    """The config, or :class:`ConfigError` listing every bad variable.
+
+    With ``groups``, only the variables of those groups can refuse: an addon
+    checks its own settings and leaves the others to theirs.
+    """
     config, errors = parse(environ, running_env_option)
+    if groups is not None:
+        names = {v.name for v in VARIABLES if v.group in groups}
+        errors = [line for line in errors if line.split("=", 1)[0] in names]
     if errors:
         raise ConfigError(errors)
     return config

@@ -162,3 +162,12 @@ def test_every_variable_has_a_group_and_a_help_line():
     for variable in config.VARIABLES:
         assert variable.group and variable.help, variable.name
     assert len(config.VARIABLES_BY_NAME) == len(config.VARIABLES)
+
+
+def test_load_for_some_groups_refuses_only_their_variables():
+    environ = {"STATSD_PORT": "abc", "ODOO_SESSION_REDIS_PORT": "6380"}
+    settings = load(environ, groups=("sessions",))
+    assert settings["ODOO_SESSION_REDIS_PORT"] == 6380
+    assert "STATSD_PORT" not in settings.settings
+    with pytest.raises(ConfigError, match="STATSD_PORT='abc'"):
+        load(environ, groups=("metrics",))
