@@ -1,9 +1,12 @@
 """``odoo-cloud``: the operator's command line."""
 
 import argparse
+import re
 import sys
 
 from . import config
+from .sessions import SessionStoreUnavailable, sessions_from_config
+from .sessions.filesystem import import_sessions, vacuum
 
 
 def check(args):
@@ -31,6 +34,49 @@ def reference(args):
     return 0
 
 
+def _counts(counts, dry_run):
+    shown = ", ".join(f"{name} {number}" for name, number in sorted(counts.items()))
+    return f"{shown or 'no session found'}{' (dry run)' if dry_run else ''}"
+
+
+def sessions_import(args):
+    """Copy filesystem sessions into Redis; exit 2 on bad settings, 1 when
+    Redis or the directory cannot be read."""
+    try:
+        sessions = sessions_from_config(config.load(groups=("sessions",)))
+        counts = import_sessions(args.dir, sessions, dry_run=args.dry_run)
+    except config.ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except (SessionStoreUnavailable, OSError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(_counts(counts, args.dry_run))
+    return 0
+
+
+def sessions_vacuum(args):
+    """Delete filesystem sessions older than ``--max-age``."""
+    try:
+        counts = vacuum(args.dir, args.max_age, dry_run=args.dry_run)
+    except OSError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(_counts(counts, args.dry_run))
+    return 0
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 24 * 3600}
+
+
+def age(raw):
+    """Seconds from ``90``, ``90s``, ``30m``, ``12h`` or ``7d``."""
+    match = re.fullmatch(r"(\d+)([smhd]?)", raw.strip())
+    if not match or int(match[1]) == 0:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not an age such as 7d or 12h")
+    return int(match[1]) * _UNITS[match[2] or "s"]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="odoo-cloud", description="Operate the Odoo cloud platform suite."
@@ -42,6 +88,23 @@ def main(argv=None):
     commands.add_parser(
         "reference", help="print every variable, its default and meaning (Markdown)"
     ).set_defaults(run=reference)
+    importer = commands.add_parser(
+        "sessions-import",
+        help="copy Odoo's filesystem sessions into Redis (ODOO_SESSION_REDIS_*)",
+    )
+    importer.add_argument("--dir", required=True, help="Odoo's session_dir")
+    importer.add_argument("--dry-run", action="store_true", help="write nothing")
+    importer.set_defaults(run=sessions_import)
+    vacuumer = commands.add_parser(
+        "sessions-vacuum",
+        help="delete filesystem sessions not saved for --max-age (run from cron)",
+    )
+    vacuumer.add_argument("--dir", required=True, help="Odoo's session_dir")
+    vacuumer.add_argument(
+        "--max-age", required=True, type=age, help="e.g. 7d, 12h, 30m or seconds"
+    )
+    vacuumer.add_argument("--dry-run", action="store_true", help="delete nothing")
+    vacuumer.set_defaults(run=sessions_vacuum)
     args = parser.parse_args(argv)
     return args.run(args)
 

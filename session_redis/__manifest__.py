@@ -5,7 +5,8 @@
     "category": "Tools",
     "author": "Odoo Cloud Platform contributors",
     "license": "AGPL-3",
-    "depends": ["base"],
+    "depends": ["base", "web"],
     "external_dependencies": {"python": ["odoo-cloud", "redis"]},
+    "post_load": "post_load",
     "installable": True,
 }

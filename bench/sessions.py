@@ -1,0 +1,165 @@
+"""How much the Redis session store costs, against baselines of the same run.
+
+1. store get+save cycles per second vs raw redis-py GET+SET on the same
+   redis-server (target ratio >= 0.8);
+2. vs Odoo's own FilesystemSessionStore, when ``ODOO_SRC`` names an Odoo 18
+   tree;
+3. authenticated JSON-RPC requests per second on ``odoo-bin`` (prefork, 2
+   workers) with and without ``session_redis`` (target ratio >= 0.95).
+
+Every server is started here with the test harness and stopped at the end.
+Figures are printed, never asserted. Run:
+``ODOO_SRC=/opt/odoo/18.0 .venv/bin/python bench/sessions.py``.
+"""
+
+import sys
+from pathlib import Path
+
+# The servers come from the test harness.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+import concurrent.futures
+import json
+import tempfile
+
+import requests
+from harness.odoo_server import OdooInstance, OdooServer, find_odoo_src
+from harness.postgres_server import run_postgres
+from harness.redis_server import run_redis
+from harness.session_store import make_store
+from measure import line, rate
+
+CLIENTS = 4  # concurrent JSON-RPC clients
+DATA = {
+    "uid": 2,
+    "login": "admin",
+    "db": "bench",
+    "context": {"lang": "en_US", "tz": "Europe/Brussels", "uid": 2},
+    "session_token": "x" * 64,
+    "debug": "",
+}
+
+
+def raw_cycles(server):
+    client = server.client()
+    key, value = "bench:raw", json.dumps(DATA)
+
+    def cycle():
+        client.get(key)
+        client.set(key, value, ex=3600)
+
+    return rate(cycle)
+
+
+def store_cycles(store):
+    session = store.new()
+    session.update(DATA)
+    store.save(session)
+    sid = session.sid
+
+    def cycle():
+        store.save(store.get(sid))
+
+    return rate(cycle)
+
+
+def odoo_session_classes(src):
+    """Odoo's Session and FilesystemSessionStore, imported from ``src``."""
+    sys.path.insert(0, str(src))
+    import odoo.http
+
+    return odoo.http.Session, odoo.http.FilesystemSessionStore
+
+
+def redis_env(server):
+    return {
+        "ODOO_SESSION_REDIS": "1",
+        "ODOO_SESSION_REDIS_HOST": server.host,
+        "ODOO_SESSION_REDIS_PORT": str(server.port),
+        "ODOO_SESSION_REDIS_PREFIX": "bench",
+    }
+
+
+def rpc_rate(server, database):
+    """Authenticated /web/session/get_session_info calls per second."""
+
+    def client_rate():
+        http = requests.Session()
+        reply = http.post(
+            f"{server.url}/web/session/authenticate",
+            json={"params": {"db": database, "login": "admin", "password": "admin"}},
+            timeout=30,
+        )
+        assert reply.json()["result"]["uid"] == 2, reply.text
+
+        def call():
+            http.post(
+                f"{server.url}/web/session/get_session_info", json={}, timeout=30
+            ).raise_for_status()
+
+        return rate(call)
+
+    with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
+        return sum(pool.map(lambda _: client_rate(), range(CLIENTS)))
+
+
+def main():
+    src, reason = find_odoo_src()
+    with tempfile.TemporaryDirectory(prefix="bench-sessions-") as tmp:
+        base = Path(tmp)
+        with run_redis(base) as redis_server:
+            environ = {
+                key: value
+                for key, value in redis_env(redis_server).items()
+                if key != "ODOO_SESSION_REDIS"
+            }
+            store = make_store(environ)
+            print("Session store, get+save cycles (one client, loopback Redis)")
+            raw = raw_cycles(redis_server)
+            line("raw redis-py GET+SET (baseline)", raw)
+            line("RedisSessionStore get+save", store_cycles(store), raw)
+            if src is None:
+                print(f"  Odoo's filesystem store skipped: {reason}")
+                print(f"JSON-RPC requests skipped: {reason}")
+                return
+            session_class, filesystem_store = odoo_session_classes(src)
+            odoo_store = make_store(environ)
+            odoo_store.session_class = session_class
+            fs_dir = base / "fs-sessions"
+            fs_dir.mkdir()
+            fs = filesystem_store(str(fs_dir), session_class=session_class)
+            fs_rate = store_cycles(fs)
+            line("Odoo FilesystemSessionStore (baseline)", fs_rate)
+            line(
+                "RedisSessionStore with Odoo's Session",
+                store_cycles(odoo_store),
+                fs_rate,
+            )
+
+            print(f"JSON-RPC, {CLIENTS} clients, odoo-bin prefork 2 workers")
+            with run_postgres(base) as postgres:
+                instance = OdooInstance(src, postgres, base / "odoo-data")
+                database = instance.install("bench_sessions", ["web"])
+                results = {}
+                for name, load, env in [
+                    ("filesystem sessions (baseline)", ("base", "web"), {}),
+                    ("session_redis", ("base", "web", "session_redis"),
+                     redis_env(redis_server)),
+                ]:  # fmt: skip
+                    server = OdooServer(
+                        instance, database, base / f"odoo-{len(results)}.log",
+                        2, load, env, ["--log-level=warn"],
+                    )  # fmt: skip
+                    try:
+                        server.start()
+                        rpc_rate(server, database)  # warm the registry and caches
+                        results[name] = rpc_rate(server, database)
+                    finally:
+                        server.stop()
+                baseline = results["filesystem sessions (baseline)"]
+                for name, value in results.items():
+                    line(name, value, None if value is baseline else baseline)
+
+
+if __name__ == "__main__":
+    main()

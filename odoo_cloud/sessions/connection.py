@@ -1,0 +1,150 @@
+"""Redis clients for the session store, built from the ``sessions`` settings.
+
+Every client has explicit connect and socket timeouts and no retry loop: a
+dead Redis fails a request within the connect timeout instead of holding a
+worker while redis-py backs off. A pooled connection that Redis closed (a
+restart, a failover) is replaced by the pool before use, so a Redis that
+comes back is used again by the next request.
+"""
+
+import redis
+import redis.cluster
+import redis.sentinel
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from ..config import ConfigError, mask_url_password
+
+TLS_FILES = {
+    "ssl_ca_certs": "ODOO_SESSION_REDIS_TLS_CA_FILE",
+    "ssl_certfile": "ODOO_SESSION_REDIS_TLS_CERT_FILE",
+    "ssl_keyfile": "ODOO_SESSION_REDIS_TLS_KEY_FILE",
+}
+
+
+def _reveal(secret):
+    return secret.reveal() if secret is not None else None
+
+
+def validate(config):
+    """Refuse variables that are each valid but cannot work together."""
+    sentinel = config["ODOO_SESSION_REDIS_SENTINEL_HOST"]
+    problems = []
+    if sentinel and not config["ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME"]:
+        problems.append(
+            "ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME is required with "
+            "ODOO_SESSION_REDIS_SENTINEL_HOST"
+        )
+    if sentinel and config["ODOO_SESSION_REDIS_CLUSTER"]:
+        problems.append(
+            "ODOO_SESSION_REDIS_CLUSTER and ODOO_SESSION_REDIS_SENTINEL_HOST "
+            "exclude each other"
+        )
+    if config["ODOO_SESSION_REDIS_CLUSTER"] and config["ODOO_SESSION_REDIS_DB"]:
+        problems.append(
+            f"ODOO_SESSION_REDIS_DB={config['ODOO_SESSION_REDIS_DB']} must be 0 "
+            "with ODOO_SESSION_REDIS_CLUSTER (a cluster has one database)"
+        )
+    if bool(config["ODOO_SESSION_REDIS_TLS_CERT_FILE"]) != bool(
+        config["ODOO_SESSION_REDIS_TLS_KEY_FILE"]
+    ):
+        problems.append(
+            "ODOO_SESSION_REDIS_TLS_CERT_FILE and ODOO_SESSION_REDIS_TLS_KEY_FILE "
+            "go together"
+        )
+    if problems:
+        raise ConfigError(problems)
+
+
+def _uses_tls(config):
+    url = config["ODOO_SESSION_REDIS_URL"]
+    return url.startswith("rediss://") if url else config["ODOO_SESSION_REDIS_TLS"]
+
+
+def _options(config):
+    """Keyword arguments of every Redis connection: timeouts, auth, TLS."""
+    options = {
+        "socket_connect_timeout": config["ODOO_SESSION_REDIS_CONNECT_TIMEOUT"],
+        "socket_timeout": config["ODOO_SESSION_REDIS_SOCKET_TIMEOUT"],
+        "retry": Retry(NoBackoff(), 0),
+        "username": config["ODOO_SESSION_REDIS_USERNAME"],
+        "password": _reveal(config["ODOO_SESSION_REDIS_PASSWORD"]),
+    }
+    if _uses_tls(config):
+        # A rediss:// URL picks the TLS connection class itself.
+        if not config["ODOO_SESSION_REDIS_URL"]:
+            options["ssl"] = True
+        options["ssl_cert_reqs"] = config["ODOO_SESSION_REDIS_TLS_CERT_REQS"]
+        for option, name in TLS_FILES.items():
+            if config[name]:
+                options[option] = config[name]
+    return options
+
+
+def _sentinels(config):
+    default_port = config["ODOO_SESSION_REDIS_SENTINEL_PORT"]
+    return [
+        (host, port or default_port)
+        for host, port in config["ODOO_SESSION_REDIS_SENTINEL_HOST"]
+    ]
+
+
+def connect(config):
+    """A new client for the configured Redis (standalone, Sentinel or Cluster).
+
+    redis-py connects on first use, so this never blocks; a combination of
+    settings that cannot work raises :class:`ConfigError` naming them.
+    """
+    validate(config)
+    options = _options(config)
+    url = config["ODOO_SESSION_REDIS_URL"]
+    if config["ODOO_SESSION_REDIS_SENTINEL_HOST"]:
+        sentinel_options = {
+            key: value for key, value in options.items() if key.startswith("socket_")
+        }
+        sentinel_options["password"] = _reveal(
+            config["ODOO_SESSION_REDIS_SENTINEL_PASSWORD"]
+        )
+        sentinel = redis.sentinel.Sentinel(
+            _sentinels(config), sentinel_kwargs=sentinel_options, **options
+        )
+        return sentinel.master_for(
+            config["ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME"],
+            db=config["ODOO_SESSION_REDIS_DB"],
+        )
+    if config["ODOO_SESSION_REDIS_CLUSTER"]:
+        if url:
+            return redis.cluster.RedisCluster.from_url(url, **options)
+        return redis.cluster.RedisCluster(
+            host=config["ODOO_SESSION_REDIS_HOST"],
+            port=config["ODOO_SESSION_REDIS_PORT"],
+            **options,
+        )
+    if url:
+        return redis.Redis.from_url(url, **options)
+    return redis.Redis(
+        host=config["ODOO_SESSION_REDIS_HOST"],
+        port=config["ODOO_SESSION_REDIS_PORT"],
+        db=config["ODOO_SESSION_REDIS_DB"],
+        **options,
+    )
+
+
+def describe(config):
+    """Where the sessions are, for log lines: address and the variables that
+    set it, never a password."""
+    if config["ODOO_SESSION_REDIS_SENTINEL_HOST"]:
+        sentinels = ",".join(f"{host}:{port}" for host, port in _sentinels(config))
+        return (
+            f"master {config['ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME']!r} of "
+            f"sentinels {sentinels} (ODOO_SESSION_REDIS_SENTINEL_HOST)"
+        )
+    kind = "cluster node " if config["ODOO_SESSION_REDIS_CLUSTER"] else ""
+    if config["ODOO_SESSION_REDIS_URL"]:
+        url = mask_url_password(config["ODOO_SESSION_REDIS_URL"])
+        return f"{kind}{url} (ODOO_SESSION_REDIS_URL)"
+    address = f"{config['ODOO_SESSION_REDIS_HOST']}:{config['ODOO_SESSION_REDIS_PORT']}"
+    scheme = "rediss" if config["ODOO_SESSION_REDIS_TLS"] else "redis"
+    return (
+        f"{kind}{scheme}://{address} (ODOO_SESSION_REDIS_HOST, ODOO_SESSION_REDIS_PORT)"
+    )

@@ -1,0 +1,53 @@
+"""Put the Redis session store in place of Odoo's filesystem store.
+
+``post_load`` runs once in the process that loads the server-wide modules:
+Odoo's prefork master (whose HTTP and cron workers inherit the store; each
+creates its own Redis client on first use), the threaded server, or the
+gevent process. A misconfiguration stops Odoo there, with ``SystemExit``:
+Odoo only logs an ordinary exception raised while loading a server-wide
+module, and would then serve every user from ``session_dir``.
+"""
+
+import logging
+
+import odoo.http
+from odoo.service import security
+from odoo.tools import config as odoo_config
+
+from odoo_cloud import config
+from odoo_cloud.sessions import (
+    RedisSessionStore,
+    SessionStoreUnavailable,
+    sessions_from_config,
+)
+
+from .unavailable import RedisUnavailable
+
+_logger = logging.getLogger(__name__)
+
+
+def post_load():
+    try:
+        settings = config.load(
+            running_env_option=odoo_config.get("running_env"), groups=("sessions",)
+        )
+        if not settings["ODOO_SESSION_REDIS"]:
+            _logger.info("ODOO_SESSION_REDIS is off: sessions stay in session_dir")
+            return
+        sessions = sessions_from_config(settings, unavailable_error=RedisUnavailable)
+        sessions.check()
+    except config.ConfigError as error:
+        raise SystemExit(f"session_redis: {'; '.join(error.errors)}") from None
+    except SessionStoreUnavailable as error:
+        raise SystemExit(f"session_redis: {error}") from None
+    # Odoo's key functions live on its filesystem store; this instance only
+    # lends them and never touches a file.
+    keys = odoo.http.FilesystemSessionStore(None)
+    odoo.http.root.session_store = RedisSessionStore(
+        sessions,
+        session_class=odoo.http.Session,
+        generate_key=keys.generate_key,
+        is_valid_key=keys.is_valid_key,
+        session_token=security.compute_session_token,
+    )
+    _logger.info("HTTP sessions stored in Redis at %s", sessions.address)

@@ -1,0 +1,190 @@
+"""session_redis and session_gc_noop in a real odoo-bin (prefork, 2 workers)."""
+
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+from harness.odoo_server import REPO, run_addon_tests
+from harness.process import free_port
+from harness.redis_server import run_redis
+
+LOAD = ("base", "web", "session_redis", "session_gc_noop")
+WEEK = 7 * 24 * 3600
+ADMIN = 2
+
+
+@pytest.fixture(scope="module")
+def database(odoo_database):
+    """Server-wide addons are loaded, not installed: an installed addon's
+    post_load would also run in every worker that loads the registry."""
+    return odoo_database(["web"])
+
+
+def redis_env(server, prefix=None):
+    return {
+        "ODOO_SESSION_REDIS": "1",
+        "ODOO_SESSION_REDIS_HOST": server.host,
+        "ODOO_SESSION_REDIS_PORT": str(server.port),
+        "ODOO_SESSION_REDIS_PREFIX": prefix or f"test-{uuid.uuid4().hex[:8]}",
+    }
+
+
+def authenticate(server):
+    session = server.login()
+    return session.cookies["session_id"]
+
+
+def uid(server, sid):
+    reply = server.jsonrpc("/web/session/get_session_info", sid=sid)
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    if "error" in body:
+        assert body["error"]["message"] == "Odoo Session Expired", reply.text
+        return None
+    return body["result"]["uid"]
+
+
+def test_sessions_live_in_redis_across_servers_and_restarts(
+    odoo_server, database, redis_server, tmp_path
+):
+    env = redis_env(redis_server)
+    prefix = env["ODOO_SESSION_REDIS_PREFIX"]
+    data_dir = tmp_path / "data"
+    args = [f"--data-dir={data_dir}"]
+    first = odoo_server(database, load=LOAD, env=env, args=args)
+    second = odoo_server(database, load=LOAD, env=env, args=args)
+
+    sid = authenticate(first)
+    key = f"{prefix}:session:{sid}"
+    with redis_server.client() as client:
+        assert WEEK - 60 <= client.ttl(key) <= WEEK
+        assert uid(second, sid) == ADMIN
+
+        first.stop()
+        first.start()
+        assert uid(first, sid) == ADMIN
+
+        reply = requests.get(
+            f"{first.url}/web/session/logout",
+            cookies={"session_id": sid},
+            allow_redirects=False,
+            timeout=30,
+        )
+        assert reply.status_code == 303
+        assert reply.cookies["session_id"] != sid
+        assert client.exists(key) == 0
+        assert uid(second, sid) is None
+    sessions = data_dir / "sessions"
+    assert not sessions.exists() or not any(sessions.iterdir())
+    assert "HTTP sessions stored in Redis at redis://127.0.0.1" in first.log()
+
+
+def test_redis_outage_answers_503_then_recovers(odoo_server, database, tmp_path):
+    # An append-only file keeps the sessions across the Redis restart.
+    with run_redis(tmp_path, config="appendonly yes\n") as redis_server:
+        server = odoo_server(database, load=LOAD, env=redis_env(redis_server))
+        sid = authenticate(server)
+
+        redis_server.stop()
+        replies = [
+            server.jsonrpc("/web/session/get_session_info", sid=sid) for _ in range(6)
+        ]
+        replies.append(
+            requests.get(f"{server.url}/odoo", cookies={"session_id": sid}, timeout=30)
+        )
+        assert {reply.status_code for reply in replies} == {503}
+        assert "session store does not answer" in replies[0].text
+        errors = [line for line in server.log().splitlines() if " ERROR " in line]
+        assert len(errors) == 1, errors
+        assert (
+            f"Redis session store at redis://127.0.0.1:{redis_server.port}"
+            in (errors[0])
+        )
+        assert "Traceback" not in server.log()
+        assert server.process.is_running()
+
+        redis_server.start()
+        assert uid(server, sid) == ADMIN
+        assert "answers again" in server.log()
+
+
+@pytest.mark.parametrize(
+    ("port", "reason"),
+    [
+        ("abc", "ODOO_SESSION_REDIS_PORT='abc' is not a TCP/UDP port number"),
+        (None, "is unreachable"),
+    ],
+    ids=["not-a-port", "nobody-listens"],
+)
+def test_bad_port_stops_odoo_bin_with_one_line(odoo, database, port, reason):
+    port = port or str(free_port())
+    result = odoo.run(
+        "-d", database, f"--load={','.join(LOAD)}", "--stop-after-init",
+        env={
+            "ODOO_SESSION_REDIS": "1",
+            "ODOO_SESSION_REDIS_HOST": "127.0.0.1",
+            "ODOO_SESSION_REDIS_PORT": port,
+        },
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("session_redis: ") and reason in last, result.stderr
+    if reason == "is unreachable":
+        assert (
+            f"127.0.0.1:{port} (ODOO_SESSION_REDIS_HOST, ODOO_SESSION_REDIS_PORT)"
+            in last
+        )
+
+
+def old_session_file(odoo):
+    """A filesystem session last saved 30 days ago, past Odoo's week."""
+    sid = uuid.uuid4().hex * 2 + "A" * 20
+    path = Path(odoo.data_dir, "sessions", sid[:2], sid)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"uid": ADMIN}))
+    month_ago = time.time() - 30 * 24 * 3600
+    os.utime(path, (month_ago, month_ago))
+    return path
+
+
+def run_autovacuum(odoo, server, database):
+    cron_id = odoo.postgres.psql(
+        "SELECT res_id FROM ir_model_data "
+        "WHERE module = 'base' AND name = 'autovacuum_job'",
+        dbname=database,
+    ).strip()
+    reply = server.call(
+        server.login(), "ir.cron", "method_direct_trigger", [int(cron_id)]
+    )
+    assert "error" not in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("load", "kept"),
+    [(("base", "web", "session_gc_noop"), True), (("base", "web"), False)],
+    ids=["session_gc_noop", "odoo-alone"],
+)
+def test_autovacuum_leaves_session_dir_alone(odoo, odoo_server, database, load, kept):
+    """Filesystem sessions (no session_redis): only session_gc_noop keeps
+    Odoo's autovacuum from deleting the old one."""
+    path = old_session_file(odoo)
+    server = odoo_server(database, load=load)
+    run_autovacuum(odoo, server, database)
+    assert path.exists() is kept
+
+
+def test_the_addon_s_own_tests_pass(odoo, database, redis_server):
+    result = run_addon_tests(
+        odoo,
+        database,
+        [REPO / "session_redis" / "tests"],
+        env=redis_env(redis_server),
+        args=["--odoo-http"],
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
