@@ -1,0 +1,377 @@
+"""JSON log lines: the formatter, secret redaction and the request id.
+
+Log platforms (Elasticsearch, Loki, cloud log services) index fields; Odoo's
+text lines force them to parse response times and rates out of prose. The
+formatter here writes one JSON object per record, with the request id, the
+database and the user as fields, and access lines split into numbers.
+
+It builds on python-json-logger (2.x to 4.x) and never raises: a logging call
+that cannot be formatted must still leave a line, not an exception in the
+middle of a request. Secrets are masked on the way out, in the message, the
+stack and every extra field, whatever the caller passed.
+
+Nothing here imports Odoo: the ``logging_json`` addon supplies the Odoo
+context (database, user, SQL counters) and calls :func:`start_request` and
+:func:`end_request` around each HTTP request.
+"""
+
+import contextvars
+import datetime
+import json
+import logging
+import re
+import time
+import uuid
+
+from odoo_cloud.config import MASK, VARIABLES
+
+try:  # python-json-logger >= 3.1
+    from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
+except ImportError:  # 2.x and 3.0
+    from pythonjsonlogger.jsonlogger import JsonFormatter as _JsonFormatter
+
+SCHEMES = ("plain", "ecs")
+REQUEST_ID_HEADER = "X-Request-ID"
+
+# --- request id --------------------------------------------------------------
+
+# A ContextVar, not a thread attribute: it is per thread in the threaded and
+# prefork servers and per greenlet in the gevent process.
+_request_id = contextvars.ContextVar("odoo_cloud_request_id", default=None)
+# A proxy's id is copied into every line: refuse what could forge or break one.
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
+_TRACEPARENT = re.compile(r"[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}")
+
+
+def request_id_from(x_request_id=None, traceparent=None):
+    """The id of a request: the proxy's ``X-Request-ID``, else the trace id of
+    a W3C ``traceparent``, else a new one."""
+    if x_request_id and _VALID_REQUEST_ID.fullmatch(x_request_id.strip()):
+        return x_request_id.strip()
+    match = traceparent and _TRACEPARENT.fullmatch(traceparent.strip().lower())
+    if match and match[1] != "0" * 32:
+        return match[1]
+    return uuid.uuid4().hex
+
+
+def start_request(x_request_id=None, traceparent=None):
+    """Make the request's id the one of every line logged until
+    :func:`end_request`; return it, to be echoed in the response."""
+    request_id = request_id_from(x_request_id, traceparent)
+    _request_id.set(request_id)
+    return request_id
+
+
+def end_request():
+    """Forget the id, so that a thread reused for other work (or for a request
+    that never reaches :func:`start_request`) does not log a stale one."""
+    _request_id.set(None)
+
+
+def current_request_id():
+    return _request_id.get()
+
+
+# --- redaction ---------------------------------------------------------------
+
+_SENSITIVE = r"passw|pwd|secret|token|api[_-]?key|authorization|cookie|session_id"
+_KEY = rf"[\w.-]*(?:{_SENSITIVE})[\w.-]*"
+# Substring tests on the lowercased text, much faster than a case-blind regex:
+# the words of _SENSITIVE, then what makes the patterns below worth running.
+_KEY_HINTS = ("passw", "pwd", "secret", "token", "api_key", "apikey", "api-key")
+_KEY_HINTS += ("authorization", "cookie", "session_id")
+_TEXT_HINTS = (*_KEY_HINTS, "bearer", "basic", "://")
+_PATTERNS = (
+    # An HTTP header line: "Authorization: Basic ...", "Cookie: a=b; c=d".
+    (
+        re.compile(
+            r"\b((?:proxy-)?authorization|(?:set-)?cookie)(\s*:\s*)[^\r\n]+", re.I
+        ),
+        rf"\1\2{MASK}",
+    ),
+    # A quoted key and value, as in a dict repr or JSON: 'password': 'x'.
+    (
+        re.compile(rf"""(["'])({_KEY})\1(\s*[:=]\s*)(["'])(?:\\.|(?!\4).)*\4""", re.I),
+        rf"\1\2\1\3\4{MASK}\4",
+    ),
+    # key=value, as in a query string or keyword arguments: password=x.
+    (re.compile(rf"\b({_KEY})(\s*[=:]\s*)[^\s&;,'\"]+", re.I), rf"\1\2{MASK}"),
+    (re.compile(r"\b(bearer|basic)\s+[\w.~+/=-]+", re.I), rf"\1 {MASK}"),
+    # The password of a URL: scheme://user:password@host.
+    (re.compile(r"(\w://[^\s/:@]*:)[^\s/@]+@"), rf"\1{MASK}@"),
+)
+_MAX_DEPTH = 8
+
+
+def _mentions(text, hints):
+    lowered = text.lower()
+    for hint in hints:  # noqa: SIM110 - any() over a generator is twice slower
+        if hint in lowered:
+            return True
+    return False
+
+
+class Redactor:
+    """Masks secrets in text and in nested extra fields.
+
+    Two nets: patterns for what a secret looks like (a password field, an
+    ``Authorization`` header, a URL's password) and the literal values of
+    the suite's own secret variables, wherever they appear.
+    """
+
+    def __init__(self, secrets=()):
+        # Longest first, so that a secret containing another is masked whole.
+        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(
+            str(config[variable.name].reveal())
+            for variable in VARIABLES
+            if variable.secret and config[variable.name] is not None
+        )
+
+    def text(self, value):
+        for secret in self.secrets:
+            if secret in value:
+                value = value.replace(secret, MASK)
+        if _mentions(value, _TEXT_HINTS):
+            for pattern, replacement in _PATTERNS:
+                value = pattern.sub(replacement, value)
+        return value
+
+    def value(self, value, depth=0):
+        """``value`` with its secrets masked: sensitive keys lose their value."""
+        if isinstance(value, str):
+            return self.text(value)
+        if depth >= _MAX_DEPTH:
+            return value
+        if isinstance(value, dict):
+            return {
+                key: MASK
+                if isinstance(key, str) and _mentions(key, _KEY_HINTS)
+                else self.value(item, depth + 1)
+                for key, item in value.items()
+            }
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return [self.value(item, depth + 1) for item in value]
+        return value
+
+
+# --- formatting --------------------------------------------------------------
+
+# Attributes every record has (Odoo adds perf_info, its DBFormatter pid and
+# dbname): whatever else a record carries is an extra field of the caller.
+_RECORD_ATTRIBUTES = frozenset(
+    logging.LogRecord("", 0, "", 0, "", (), None).__dict__
+) | {"message", "asctime", "perf_info", "pid", "dbname", "taskName"}
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# werkzeug's access line: '<address> - - [<date>] "%s" %s %s\n' with the
+# request line, the status and the size as arguments.
+_ACCESS_LINE = re.compile(r'(\S*) - - \[[^\]]*\] "%s" %s %s\s*')
+
+ECS_VERSION = "8.11.0"
+_ECS_NAMES = {
+    "timestamp": "@timestamp",
+    "level": "log.level",
+    "logger": "log.logger",
+    "pid": "process.pid",
+    "db": "odoo.db",
+    "uid": "user.id",
+    "request_id": "http.request.id",
+    "env": "service.environment",
+    "error_type": "error.type",
+    "error_message": "error.message",
+    "error_stack": "error.stack_trace",
+    "stack_info": "log.origin.stack_trace",
+    "remote_addr": "client.address",
+    "method": "http.request.method",
+    "path": "url.path",
+    "query": "url.query",
+    "protocol": "http.version",
+    "status": "http.response.status_code",
+    "size": "http.response.body.bytes",
+    "sql_count": "odoo.sql.count",
+    "sql_time_ms": "odoo.sql.time_ms",
+}
+
+
+def to_ecs(fields):
+    """``fields`` under Elastic Common Schema names (event.duration is in ns)."""
+    ecs = {_ECS_NAMES.get(key, key): value for key, value in fields.items()}
+    duration = ecs.pop("duration_ms", None)
+    if duration is not None:
+        ecs["event.duration"] = int(duration * 1_000_000)
+    if "http.version" in ecs:
+        ecs["http.version"] = ecs["http.version"].removeprefix("HTTP/")
+    ecs["ecs.version"] = ECS_VERSION
+    return ecs
+
+
+_last_second = (None, "")
+
+
+def iso_timestamp(created):
+    """ISO 8601 in UTC with milliseconds, e.g. 2024-05-01T12:00:00.123Z."""
+    global _last_second  # a one-entry cache: strftime is slow
+    seconds = int(created)
+    cached_second, text = _last_second
+    if seconds != cached_second:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+        _last_second = (seconds, text)
+    return f"{text}.{int((created - seconds) * 1000):03d}Z"
+
+
+def access_fields(record, redactor):
+    """Method, path, status... of a werkzeug access line; None for another line."""
+    if record.name != "werkzeug" or not isinstance(record.args, tuple):
+        return None
+    match = len(record.args) == 3 and _ACCESS_LINE.fullmatch(str(record.msg))
+    if not match:
+        return None
+    request_line, status, size = (_ANSI.sub("", str(arg)) for arg in record.args)
+    method, _, rest = request_line.partition(" ")
+    target, _, protocol = rest.rpartition(" ")
+    path, _, query = target.partition("?")
+    fields = {"remote_addr": match[1], "method": method, "path": path}
+    if query:
+        fields["query"] = redactor.text(query)
+    fields["protocol"] = protocol
+    fields["status"] = int(status) if status.isdigit() else status
+    if size.isdigit():
+        fields["size"] = int(size)
+    return fields
+
+
+def _safe_repr(value):
+    try:
+        return repr(value)
+    except Exception:
+        return f"<{type(value).__qualname__} with a failing repr>"
+
+
+def _json_default(value):
+    """What json cannot write: dates as ISO 8601, the rest marked unserialisable."""
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return list(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return f"<unserialisable {type(value).__qualname__}: {_safe_repr(value)}>"
+
+
+def _exception_type(exc_type):
+    if exc_type.__module__ == "builtins":
+        return exc_type.__qualname__
+    return f"{exc_type.__module__}.{exc_type.__qualname__}"
+
+
+class JsonFormatter(_JsonFormatter):
+    """One JSON object per record, secrets masked; never raises.
+
+    ``context`` returns the fields of the code running the log call (for
+    Odoo: the database and the user of the thread); ``scheme`` picks the
+    field names, ``plain`` or ``ecs``.
+    """
+
+    def __init__(self, scheme="plain", environment=None, redactor=None, context=None):
+        if scheme not in SCHEMES:
+            raise ValueError(f"unknown field naming scheme {scheme!r}")
+        super().__init__()
+        # One encoder for every record: json.dumps would build one per call.
+        self.encoder = json.JSONEncoder(default=_json_default, ensure_ascii=False)
+        self.scheme = scheme
+        self.environment = environment
+        self.redactor = redactor or Redactor()
+        self.context = context
+
+    def format(self, record):
+        try:
+            return super().format(record)
+        except Exception as error:
+            return self.format_failure(record, error)
+
+    def add_fields(self, log_record, record, message_dict):
+        redact = self.redactor.text
+        message = record.message
+        if "\x1b" in message:
+            message = _ANSI.sub("", message)
+        fields = {
+            "timestamp": iso_timestamp(record.created),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(message.rstrip()),
+            "pid": record.process,
+        }
+        if self.context is not None:
+            fields.update(self.context())
+        fields["request_id"] = _request_id.get()
+        fields["env"] = self.environment
+        access = access_fields(record, self.redactor)
+        if access:
+            fields.update(access)
+        attributes = record.__dict__
+        extras = {
+            key: attributes[key] for key in attributes.keys() - _RECORD_ATTRIBUTES
+        }
+        extras.update(message_dict)
+        stack = extras.pop("exc_info", None)
+        if record.exc_info and record.exc_info[0] is not None:
+            fields["error_type"] = _exception_type(record.exc_info[0])
+            fields["error_message"] = redact(_message_of(record.exc_info[1]))
+        if stack:
+            fields["error_stack"] = redact(str(stack))
+        if extras:
+            fields.update(self.redactor.value(extras))
+        fields = {key: value for key, value in fields.items() if value is not None}
+        log_record.update(to_ecs(fields) if self.scheme == "ecs" else fields)
+
+    def jsonify_log_record(self, log_record):
+        return self.encoder.encode(log_record)
+
+    def format_failure(self, record, error):
+        """The line of a record that could not be formatted, with the reason."""
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = f"{_safe_repr(record.msg)} % {_safe_repr(record.args)}"
+        fields = {
+            "timestamp": iso_timestamp(time.time()),
+            "level": logging.getLevelName(getattr(record, "levelno", logging.ERROR)),
+            "logger": str(getattr(record, "name", "")),
+            "message": self.redactor.text(str(message)),
+            "pid": getattr(record, "process", None),
+            "request_id": _request_id.get(),
+            "env": self.environment,
+            "log_error": self.redactor.text(
+                f"could not format this record: {type(error).__name__}: "
+                f"{_message_of(error)}"
+            ),
+        }
+        if self.scheme == "ecs":
+            fields = to_ecs(fields)
+        return json.dumps(fields, default=_safe_repr, ensure_ascii=False)
+
+
+def _message_of(exception):
+    try:
+        return str(exception)
+    except Exception:
+        return _safe_repr(exception)
+
+
+def formatter_from_config(config, context=None):
+    """The formatter an Odoo process installs, as the configuration asks."""
+    return JsonFormatter(
+        scheme=config["ODOO_LOGGING_JSON_FIELDS"],
+        environment=config.running_env,
+        redactor=Redactor.from_config(config),
+        context=context,
+    )
+
+
+def install(formatter, logger=None):
+    """Put ``formatter`` on every handler of ``logger`` (the root logger)."""
+    for handler in (logger or logging.getLogger()).handlers:
+        handler.setFormatter(formatter)
