@@ -7,5 +7,6 @@
     "license": "AGPL-3",
     "depends": ["base"],
     "external_dependencies": {"python": ["odoo-cloud"]},
+    "data": ["security/ir.model.access.csv"],
     "installable": True,
 }

@@ -1,0 +1,1 @@
+from . import ir_attachment, object_storage_gc_mark

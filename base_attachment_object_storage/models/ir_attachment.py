@@ -1,0 +1,369 @@
+"""``ir.attachment`` content in an object store.
+
+New content goes to ``<scheme>://<write bucket>/<prefix><sha1[:2]>/<sha1>``
+when ``ir_attachment.location`` names a backend that an installed addon
+provides (``attachment_s3``, ...); every other record keeps being read where
+it is (filestore, database, another bucket).
+"""
+
+import contextlib
+import logging
+import os
+
+from odoo import _, api, models
+from odoo.exceptions import AccessError, UserError
+from odoo.http import Stream, request
+from odoo.tools import split_every
+from odoo.tools.mimetypes import guess_mimetype
+from werkzeug.exceptions import ServiceUnavailable
+from werkzeug.wsgi import wrap_file
+
+from odoo_cloud.storage import (
+    READ_SIZE,
+    Location,
+    ObjectNotFound,
+    StorageError,
+    StorageUnavailable,
+    content_key,
+)
+from odoo_cloud.storage.gc import plan_collection
+from odoo_cloud.storage.migration import Item, Migration, fetch_verified, upload_to
+
+from ..settings import settings, stores
+
+_logger = logging.getLogger(__name__)
+_disabled_read_logged = False
+
+
+class ObjectStorageUnavailable(ServiceUnavailable):
+    """Answered 503 over HTTP: the content exists but cannot be read now."""
+
+
+class ObjectStream(Stream):
+    """Streams an object: only the bytes sent are downloaded, ranges included."""
+
+    def read(self):
+        return self.store.get(self.key)
+
+    def get_response(self, as_attachment=None, immutable=None, **send_file_kwargs):
+        # Odoo builds the headers (type, disposition, cache, CSP) on an empty
+        # body; the object's body then goes through werkzeug's conditional
+        # handling, which answers Range requests by seeking the reader.
+        headers_only = Stream(**{**self.__dict__, "type": "data", "data": b""})
+        response = headers_only.get_response(
+            as_attachment, immutable, **{**send_file_kwargs, "conditional": False}
+        )
+        environ = request.httprequest.environ
+        reader = self.store.reader(self.key, self.size)
+        response.response = wrap_file(environ, reader, READ_SIZE)
+        response.content_length = self.size
+        if self.conditional:
+            response = response.make_conditional(
+                environ, accept_ranges=True, complete_length=self.size
+            )
+        return response
+
+
+class IrAttachment(models.Model):
+    _inherit = "ir.attachment"
+
+    @api.model
+    def _object_storage_schemes(self):
+        """The object store backends of this database: each backend addon
+        adds its own (``s3``, ``swift``)."""
+        return []
+
+    @api.model
+    def _object_storage_scheme(self):
+        """The backend new content goes to, or None (filestore or database)."""
+        location = super()._storage()
+        if location in self._object_storage_schemes():
+            return location
+        return None
+
+    @api.model
+    def _storage(self):
+        if self.env.context.get("object_storage_keep_in_db"):
+            return "db"
+        if self._object_storage_scheme() and settings()["DISABLE_ATTACHMENT_STORAGE"]:
+            return "db"
+        return super()._storage()
+
+    @api.model
+    def _object_write_store(self):
+        scheme = self._object_storage_scheme()
+        return stores().get(scheme, stores().write_bucket(scheme, self.env.cr.dbname))
+
+    @api.model
+    def _keep_in_database(self, mimetype, size):
+        """True for content the ATTACHMENT_STORAGE_FORCE_DB rules keep in the
+        database (asset bundles, small images, ...)."""
+        return any(
+            (mimetype or "").startswith(prefix) and (limit is None or size <= limit)
+            for prefix, limit in settings()["ATTACHMENT_STORAGE_FORCE_DB"]
+        )
+
+    def _get_datas_related_values(self, data, mimetype):
+        if self._object_storage_scheme() and self._keep_in_database(
+            mimetype, len(data)
+        ):
+            self = self.with_context(object_storage_keep_in_db=True)
+        return super()._get_datas_related_values(data, mimetype)
+
+    @api.model
+    def _get_storage_domain(self):
+        scheme = self._object_storage_scheme()
+        if not scheme or self._storage() == "db":
+            return super()._get_storage_domain()
+        store = self._object_write_store()
+        return [
+            "|",
+            ("db_datas", "!=", False),
+            "&",
+            ("store_fname", "!=", False),
+            ("store_fname", "not like", f"{store.location('')}%"),
+        ]
+
+    @api.model
+    def _file_write(self, bin_value, checksum):
+        if not self._object_storage_scheme():
+            return super()._file_write(bin_value, checksum)
+        store = self._object_write_store()
+        key = content_key(checksum, stores().key_prefix(self.env.cr.dbname))
+        location = str(store.location(key))
+        # Marked first: if this transaction rolls back, the GC reclaims it.
+        self.env["object.storage.gc.mark"].mark([location])
+        try:
+            store.put_if_absent(key, bin_value, guess_mimetype(bin_value))
+        except StorageError as error:
+            _logger.error("attachment not stored in %s: %s", location, error)
+            message = _("The object storage failed to store the file: try again later.")
+            raise UserError(message) from error
+        return location
+
+    @api.model
+    def _file_read(self, fname):
+        location = Location.parse(fname)
+        if location is None:
+            return super()._file_read(fname)
+        self._check_storage_enabled()
+        try:
+            return stores().at(location).get(location.key)
+        except ObjectNotFound:
+            _logger.warning("attachment content missing in the object store: %s", fname)
+            return b""
+        except StorageUnavailable as error:
+            _logger.error("object store unavailable reading %s: %s", fname, error)
+            raise ObjectStorageUnavailable(
+                "The file storage is unavailable, try again later."
+            ) from error
+
+    @api.model
+    def _file_delete(self, fname):
+        if Location.parse(fname) is None:
+            return super()._file_delete(fname)
+        # Deleted later by the GC, once no committed attachment uses it.
+        self.env["object.storage.gc.mark"].mark([fname])
+
+    @api.model
+    def _check_storage_enabled(self):
+        global _disabled_read_logged
+        if not settings()["DISABLE_ATTACHMENT_STORAGE"]:
+            return
+        if not _disabled_read_logged:
+            _logger.error(
+                "attachment content in the object storage requested while "
+                "DISABLE_ATTACHMENT_STORAGE=1: it cannot be read"
+            )
+            _disabled_read_logged = True
+        raise ObjectStorageUnavailable(
+            "The file storage is disabled (DISABLE_ATTACHMENT_STORAGE)."
+        )
+
+    def _to_http_stream(self):
+        location = Location.parse(self.store_fname)
+        if location is None:
+            return super()._to_http_stream()
+        self._check_storage_enabled()
+        store = stores().at(location)
+        try:
+            info = store.head(location.key)
+        except ObjectNotFound:
+            _logger.warning("attachment %s missing in the object store: %s",
+                            self.id, self.store_fname)  # fmt: skip
+            # As Odoo does for a file missing from the filestore: empty content.
+            return Stream(type="data", data=b"", size=0, mimetype=self.mimetype,
+                          download_name=self.name, etag=self.checksum)  # fmt: skip
+        except StorageUnavailable as error:
+            _logger.error(
+                "object store unavailable serving %s: %s", self.store_fname, error
+            )
+            raise ObjectStorageUnavailable(
+                "The file storage is unavailable, try again later."
+            ) from error
+        return ObjectStream(
+            store=store,
+            key=location.key,
+            mimetype=self.mimetype,
+            download_name=self.name,
+            etag=self.checksum,
+            last_modified=info.last_modified,
+            size=info.size,
+            public=self.public,
+        )
+
+    @api.autovacuum
+    def _gc_object_storage(self):
+        """Delete the marked objects no committed attachment uses any more."""
+        scheme = self._object_storage_scheme()
+        if not scheme or settings()["DISABLE_ATTACHMENT_STORAGE"]:
+            return
+        store = self._object_write_store()
+        cr = self.env.cr
+        # As Odoo's filestore GC: the LOCK must come first in its transaction,
+        # so that it sees every attachment committed while it waited.
+        cr.commit()
+        cr.execute("SET LOCAL lock_timeout TO '10s'")
+        cr.execute("LOCK ir_attachment IN SHARE MODE")
+        cr.execute(
+            "SELECT id, location FROM object_storage_gc_mark "
+            "WHERE marked_at <= now() AT TIME ZONE 'UTC' - %s * interval '1 second'",
+            [settings()["ATTACHMENT_STORAGE_GC_GRACE"]],
+        )
+        marks = dict(cr.fetchall())
+        cr.execute(
+            "SELECT store_fname FROM ir_attachment WHERE store_fname = ANY(%s)",
+            [list(set(marks.values()))],
+        )
+        referenced = {row[0] for row in cr.fetchall()}
+        plan = plan_collection(marks.values(), referenced, scheme, store.bucket)
+        if settings()["ATTACHMENT_STORAGE_GC_DRY_RUN"]:
+            _logger.info("object storage gc (dry run): %d checked, %d would be deleted",
+                         len(marks), len(plan.delete))  # fmt: skip
+            cr.rollback()
+            return
+        failed = set()
+        for location in plan.delete:
+            try:
+                store.delete(location.key)
+            except StorageError as error:
+                _logger.warning(
+                    "object storage gc could not delete %s: %s", location, error
+                )
+                failed.add(str(location))
+        done = [mark for mark, location in marks.items() if location not in failed]
+        cr.execute("DELETE FROM object_storage_gc_mark WHERE id = ANY(%s)", [done])
+        _logger.info(
+            "object storage gc: %d checked, %d deleted, %d outside %s kept, %d failed",
+            len(marks), len(plan.delete) - len(failed), len(plan.foreign),
+            store.location(""), len(failed),
+        )  # fmt: skip
+        cr.commit()
+
+    @api.model
+    def force_storage(self):
+        if not self.env.is_admin():
+            raise AccessError(_("Only administrators can execute this action."))
+        if self._storage() != "db" and self._object_storage_scheme():
+            return self._migrate_to_object_storage()
+        if self.search_count(self._in_object_storage_domain()):
+            return self._migrate_from_object_storage()
+        return super().force_storage()
+
+    @api.model
+    def _in_object_storage_domain(self):
+        return [("store_fname", "=like", "%://%"), ("type", "=", "binary"),
+                "|", ("res_field", "=", False), ("res_field", "!=", False)]  # fmt: skip
+
+    @api.model
+    def _attachments_to_move(self, domain):
+        """Ids of the binary attachments matching ``domain``, field ones too."""
+        return self.search(
+            [*domain, ("type", "=", "binary"),
+             "|", ("res_field", "=", False), ("res_field", "!=", False)],
+            order="id",
+        ).ids  # fmt: skip
+
+    def _migration_item(self):
+        """An engine :class:`Item` reading this attachment where it is now."""
+        if self.db_datas:
+            data = self.db_datas
+            read = lambda: data  # noqa: E731
+        elif Location.parse(self.store_fname):
+            location = Location.parse(self.store_fname)
+            read = lambda: stores().at(location).get(location.key)  # noqa: E731
+        else:
+            path = self._full_path(self.store_fname)
+
+            def read():
+                with open(path, "rb") as file:
+                    return file.read()
+
+        return Item(self.id, self.checksum, read, self.mimetype)
+
+    @api.model
+    def _run_migration(self, ids, transfer, commit):
+        """Run the engine over ``ids`` batch by batch, committing each batch."""
+        batch_size = settings()["ATTACHMENT_STORAGE_BATCH_SIZE"]
+
+        def batches():
+            for chunk in split_every(batch_size, ids):
+                records = self.browse(chunk)
+                yield [record._migration_item() for record in records]
+                self.env.invalidate_all()
+
+        migration = Migration(
+            transfer, commit, settings()["ATTACHMENT_STORAGE_CONCURRENCY"], _logger
+        )
+        report = migration.run(batches(), len(ids))
+        _logger.info("attachment migration finished: %s", report)
+        return report
+
+    @api.model
+    def _migrate_to_object_storage(self):
+        store = self._object_write_store()
+        prefix = stores().key_prefix(self.env.cr.dbname)
+        ids = self._attachments_to_move(self._get_storage_domain())
+        kept = self.browse(ids).filtered(
+            lambda a: a._keep_in_database(a.mimetype, a.file_size)
+        )
+        moving = [i for i in ids if i not in set(kept.ids)]
+        _logger.info("moving %d attachments to %s (%d kept in the database)",
+                     len(moving), store.location(""), len(kept))  # fmt: skip
+        return self._run_migration(moving, upload_to(store, prefix), self._commit_moved)
+
+    def _commit_moved(self, done):
+        """Point the moved rows at their objects, commit, then remove the local
+        files no row uses any more: never before the batch is committed."""
+        cr = self.env.cr
+        old = dict(self.browse([item.ident for item, _ in done]).mapped(
+            lambda a: (a.id, a.store_fname)))  # fmt: skip
+        self.env["object.storage.gc.mark"].mark([result[0] for _item, result in done])
+        for item, (location, _written) in done:
+            cr.execute(
+                "UPDATE ir_attachment SET store_fname = %s, db_datas = NULL "
+                "WHERE id = %s",
+                [location, item.ident],
+            )
+        cr.commit()
+        local = {name for name in old.values() if name and not Location.parse(name)}
+        if not local:
+            return
+        cr.execute("SELECT store_fname FROM ir_attachment WHERE store_fname = ANY(%s)",
+                   [list(local)])  # fmt: skip
+        still_used = {row[0] for row in cr.fetchall()}
+        for name in local - still_used:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._full_path(name))
+
+    @api.model
+    def _migrate_from_object_storage(self):
+        ids = self._attachments_to_move(self._in_object_storage_domain())
+        _logger.info("moving %d attachments from object storage to %s",
+                     len(ids), self._storage())  # fmt: skip
+        return self._run_migration(ids, fetch_verified, self._commit_fetched)
+
+    def _commit_fetched(self, done):
+        for item, (data, _written) in done:
+            self.browse(item.ident).write({"raw": data})
+        self.env.cr.commit()

@@ -1,0 +1,171 @@
+"""What every object store offers the suite, and how its failures read.
+
+Attachments record their full location (``s3://bucket/key``), so that a record
+stays readable after the configuration changes; a store is one bucket (or
+container) of one backend.
+"""
+
+import io
+from abc import ABC, abstractmethod
+from datetime import datetime
+from typing import NamedTuple
+
+# Big enough that Python's per-read overhead is small next to the copy.
+READ_SIZE = 256 * 1024
+
+
+class StorageError(Exception):
+    """The object store refused or failed an operation."""
+
+
+class ObjectNotFound(StorageError):
+    """The object does not exist: the equivalent of a missing local file."""
+
+
+class StorageUnavailable(StorageError):
+    """The object store cannot be reached or failed (timeout, 5xx): retry later."""
+
+
+class ObjectInfo(NamedTuple):
+    key: str
+    size: int
+    etag: str
+    last_modified: datetime
+    content_type: str
+
+
+class Location(NamedTuple):
+    """Where an object lives: ``<scheme>://<bucket>/<key>``."""
+
+    scheme: str
+    bucket: str
+    key: str
+
+    def __str__(self):
+        return f"{self.scheme}://{self.bucket}/{self.key}"
+
+    @classmethod
+    def parse(cls, value):
+        """The location written in ``value``, or None for anything else
+        (a filestore path such as ``ab/ab12...``)."""
+        scheme, separator, rest = (value or "").partition("://")
+        bucket, _, key = rest.partition("/")
+        if not separator or not scheme.isalnum() or not bucket or not key:
+            return None
+        return cls(scheme, bucket, key)
+
+
+def content_key(checksum, prefix=""):
+    """The key of content with sha1 ``checksum``: identical content, one object.
+
+    It scatters objects as Odoo's filestore does (``ab/ab12...``).
+    """
+    return f"{prefix}{checksum[:2]}/{checksum}"
+
+
+class ObjectStore(ABC):
+    """One bucket of an object store."""
+
+    scheme = None
+
+    def __init__(self, bucket):
+        self.bucket = bucket
+
+    def location(self, key):
+        return Location(self.scheme, self.bucket, key)
+
+    @abstractmethod
+    def put(self, key, data, content_type=None):
+        """Store ``data`` (bytes) under ``key``, replacing any object there."""
+
+    def put_if_absent(self, key, data, content_type=None):
+        """Store ``data`` unless ``key`` exists; True when it was uploaded.
+
+        Keys are content-addressed, so an existing object already holds these
+        bytes; skipping it saves the upload and suits write-once buckets.
+        """
+        if self.exists(key):
+            return False
+        self.put(key, data, content_type)
+        return True
+
+    @abstractmethod
+    def get(self, key):
+        """The whole content of ``key`` as bytes."""
+
+    @abstractmethod
+    def open(self, key, start=0, end=None):
+        """A binary stream of ``key`` from byte ``start`` to ``end`` (excluded)."""
+
+    @abstractmethod
+    def head(self, key):
+        """The :class:`ObjectInfo` of ``key``."""
+
+    @abstractmethod
+    def delete(self, key):
+        """Remove ``key``; removing a missing key is not an error."""
+
+    def exists(self, key):
+        try:
+            self.head(key)
+        except ObjectNotFound:
+            return False
+        return True
+
+    @abstractmethod
+    def list(self, prefix=""):
+        """The keys starting with ``prefix``, fetched page by page."""
+
+    def reader(self, key, size):
+        """A seekable file object over ``key`` that downloads only what is read."""
+        return io.BufferedReader(RangeReader(self, key, size), READ_SIZE)
+
+
+class RangeReader(io.RawIOBase):
+    """Reads an object as a file, opening a ranged download at each seek.
+
+    Werkzeug serves an HTTP Range request by seeking its file: the object store
+    then sends only the requested bytes, never the whole object.
+    """
+
+    def __init__(self, store, key, size):
+        super().__init__()
+        self.store, self.key, self.size = store, key, size
+        self.position = 0
+        self.stream = None
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def tell(self):
+        return self.position
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.size}
+        position = base[whence] + offset
+        if position != self.position:
+            self._close_stream()
+            self.position = position
+        return self.position
+
+    def readinto(self, buffer):
+        if self.position >= self.size:
+            return 0
+        if self.stream is None:
+            self.stream = self.store.open(self.key, self.position)
+        data = self.stream.read(len(buffer))
+        buffer[: len(data)] = data
+        self.position += len(data)
+        return len(data)
+
+    def _close_stream(self):
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
+
+    def close(self):
+        self._close_stream()
+        super().close()

@@ -1,0 +1,350 @@
+"""Attachments in object storage, end to end in Odoo, for every backend.
+
+Each scenario runs once per backend (the ``backend`` fixture): the plumbing of
+base_attachment_object_storage is the same for all of them.
+"""
+
+import base64
+import hashlib
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+from dataclasses import dataclass
+
+import boto3
+import botocore.config
+import pytest
+from harness.odoo_server import REPO, clean_environ, run_addon_tests
+from harness.process import wait_until
+from PIL import Image
+
+BUCKET = "odoo-tier-attachments"
+
+
+@dataclass
+class Backend:
+    """How Odoo reaches a backend, and a raw client to check what it holds."""
+
+    scheme: str
+    env: dict
+    objects: object  # key -> bytes, read without the suite's code
+    stop: object
+    start: object
+
+    def location(self, checksum):
+        return f"{self.scheme}://{BUCKET}/{checksum[:2]}/{checksum}"
+
+
+def s3_backend(swift):
+    env = {
+        "AWS_HOST": swift.s3_endpoint,
+        "AWS_ACCESS_KEY_ID": swift.s3_access_key,
+        "AWS_SECRET_ACCESS_KEY": swift.s3_secret_key,
+        "AWS_REGION": swift.s3_region,
+        "AWS_ADDRESSING_STYLE": "path",
+        "AWS_BUCKETNAME": BUCKET,
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+    client = boto3.client(
+        "s3",
+        endpoint_url=swift.s3_endpoint,
+        aws_access_key_id=swift.s3_access_key,
+        aws_secret_access_key=swift.s3_secret_key,
+        region_name=swift.s3_region,
+        config=botocore.config.Config(s3={"addressing_style": "path"}),
+    )
+
+    def read(key):
+        try:
+            return client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+        except client.exceptions.NoSuchKey:
+            return None
+
+    return Backend("s3", env, read, swift.stop_proxy, swift.start_proxy)
+
+
+@pytest.fixture(scope="module", params=["s3"])
+def backend(request, swift):
+    common = {
+        "ATTACHMENT_STORAGE_GC_GRACE": "0",
+        "ATTACHMENT_STORAGE_BATCH_SIZE": "100",
+    }
+    chosen = {"s3": s3_backend}[request.param](swift)
+    chosen.env.update(common)
+    return chosen
+
+
+def set_location(odoo, database, location):
+    odoo.postgres.psql(
+        "INSERT INTO ir_config_parameter (key, value) "
+        f"VALUES ('ir_attachment.location', '{location}') "
+        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        dbname=database,
+    )
+
+
+@pytest.fixture(scope="module")
+def database(odoo, odoo_database, backend):
+    name = odoo_database([f"attachment_{backend.scheme}"])
+    set_location(odoo, name, backend.scheme)
+    return name
+
+
+@pytest.fixture(scope="module")
+def shell(odoo, database, backend):
+    def run(script):
+        return odoo.shell(database, script, env=backend.env)
+
+    return run
+
+
+def noise_png(size=300):
+    """A PNG too large for the database rule (images up to 50 KiB stay there)."""
+    image = Image.frombytes("RGB", (size, size), os.urandom(size * size * 3))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def sha1(data):
+    return hashlib.sha1(data).hexdigest()
+
+
+CREATE = """
+import base64, json
+raw = base64.b64decode("{data}")
+attachment = env["ir.attachment"].create({{"name": "{name}", "raw": raw}})
+env.cr.commit()
+print(json.dumps({{"id": attachment.id, "store_fname": attachment.store_fname}}))
+"""
+
+
+def create(shell, name, data):
+    return shell(CREATE.format(name=name, data=base64.b64encode(data).decode()))
+
+
+def collect_garbage(shell):
+    shell('env["ir.attachment"]._gc_object_storage(); print("{}")')
+
+
+def test_attachment_and_partner_image_land_in_the_bucket(backend, shell):
+    data = b"a document " * 1000
+    created = create(shell, "document.txt", data)
+    assert created["store_fname"] == backend.location(sha1(data))
+    assert backend.objects(created["store_fname"].split("/", 3)[3]) == data
+
+    image = noise_png()
+    partner = shell(f"""
+import json
+partner = env["res.partner"].create({{"name": "Image", "image_1920": "{base64.b64encode(image).decode()}"}})
+env.cr.commit()
+field = env["ir.attachment"].search([("res_model", "=", "res.partner"),
+    ("res_id", "=", partner.id), ("res_field", "=", "image_1920")])
+print(json.dumps({{"store_fname": field.store_fname, "checksum": field.checksum}}))
+""")  # noqa: E501
+    assert partner["store_fname"] == backend.location(partner["checksum"])
+    assert backend.objects(partner["store_fname"].split("/", 3)[3]) == image
+
+
+def test_small_images_and_assets_stay_in_the_database(shell):
+    small = create(shell, "tiny.css", b"body { color: red }")
+    assert small["store_fname"] is False
+
+
+def test_download_streams_with_range_and_etag(backend, odoo_server, database, shell):
+    data = bytes(range(256)) * 400
+    created = create(shell, "ranges.bin", data)
+    server = odoo_server(database, env=backend.env)
+    session = server.login()
+    url = f"{server.url}/web/content/{created['id']}"
+
+    whole = session.get(url, timeout=30)
+    assert whole.status_code == 200 and whole.content == data
+    assert whole.headers["ETag"] == f'"{sha1(data)}"'
+    assert "Last-Modified" in whole.headers
+
+    part = session.get(url, headers={"Range": "bytes=1000-1999"}, timeout=30)
+    assert part.status_code == 206
+    assert part.content == data[1000:2000]
+    assert part.headers["Content-Range"] == f"bytes 1000-1999/{len(data)}"
+
+    cached = session.get(
+        url, headers={"If-None-Match": whole.headers["ETag"]}, timeout=30
+    )
+    assert cached.status_code == 304
+
+
+GC_SCENARIOS = {
+    "unlink then GC removes the object": (
+        "attachment.unlink(); env.cr.commit()", False),
+    "unlink then rollback keeps it": (
+        "attachment.unlink(); env.cr.rollback()", True),
+    "a key another attachment uses is kept": (
+        'attachment.copy({"name": "twin"}); env.cr.commit(); '
+        "attachment.unlink(); env.cr.commit()", True),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("scenario", GC_SCENARIOS)
+def test_garbage_collection(backend, shell, scenario):
+    action, kept = GC_SCENARIOS[scenario]
+    data = f"gc {scenario}".encode() * 100
+    created = create(shell, "gc.txt", data)
+    shell(
+        f"attachment = env['ir.attachment'].browse({created['id']})\n"
+        f"{action}\nprint('{{}}')"
+    )
+    collect_garbage(shell)
+    assert (
+        backend.objects(created["store_fname"].split("/", 3)[3]) is not None
+    ) is kept
+
+
+def test_create_rolled_back_leaves_an_object_the_gc_reclaims(backend, shell):
+    data = b"rolled back " * 100
+    key = backend.location(sha1(data)).split("/", 3)[3]
+    shell(f"""
+env["ir.attachment"].create({{"name": "rollback", "raw": {data!r}}})
+env.cr.rollback()
+print("{{}}")
+""")
+    assert backend.objects(key) == data
+    collect_garbage(shell)
+    assert backend.objects(key) is None
+
+
+def test_outage_fails_creation_cleanly_and_downloads_answer_503(
+    odoo, backend, odoo_server, database, shell
+):
+    kept = create(shell, "before-outage.txt", b"written before the outage" * 50)
+    server = odoo_server(database, env=backend.env)
+    session = server.login()
+    backend.stop()
+    try:
+        values = {"name": "during-outage.txt", "raw": "during the outage"}
+        reply = server.call(session, "ir.attachment", "create", values)
+        download = session.get(f"{server.url}/web/content/{kept['id']}", timeout=60)
+    finally:
+        backend.start()
+    assert "object storage failed" in reply["error"]["data"]["message"]
+    rows = odoo.postgres.psql(
+        "SELECT count(*) FROM ir_attachment WHERE name = 'during-outage.txt'",
+        dbname=database,
+    )
+    assert rows == "0"
+    assert download.status_code == 503
+    assert "storage is unavailable" in download.text
+
+
+MIGRATED = 2000
+CREATE_MANY = f"""
+records = env["ir.attachment"].create([
+    {{"name": f"file{{n}}.txt", "raw": f"content {{n}} ".encode() * 20, "mimetype": "text/plain"}}
+    for n in range({MIGRATED})
+])
+env.cr.commit()
+print(len(records))
+"""  # noqa: E501
+MIGRATE = 'env["ir.attachment"].force_storage(); env.cr.commit(); print("{}")'
+PROGRESS = re.compile(r"attachment migration: (\d+)/\d+ done")
+
+
+def attachment_rows(odoo, database):
+    rows = odoo.postgres.psql(
+        "SELECT store_fname, checksum FROM ir_attachment "
+        "WHERE name LIKE 'file%.txt' ORDER BY id",
+        dbname=database,
+    )
+    return [line.split("|") for line in rows.splitlines()]
+
+
+def test_migration_interrupted_by_kill_9_then_resumed(
+    odoo, odoo_database, backend, tmp_path
+):
+    database = odoo_database([f"attachment_{backend.scheme}"])
+    odoo.shell(database, CREATE_MANY, env=backend.env)
+    filestore = odoo.data_dir / "filestore" / database
+    set_location(odoo, database, backend.scheme)
+
+    log_path = tmp_path / "migration.log"
+    with open(log_path, "wb") as log:
+        migration = subprocess.Popen(
+            odoo.command("-d", database, "--no-http", subcommand="shell"),
+            stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
+            env=clean_environ(backend.env), start_new_session=True,
+        )  # fmt: skip
+        migration.stdin.write(MIGRATE.encode())
+        migration.stdin.close()
+
+        def halfway():
+            done = [int(n) for n in PROGRESS.findall(log_path.read_text())]
+            return done and done[-1] >= MIGRATED // 2
+
+        wait_until(halfway, 300, "the migration to reach half of the attachments")
+        os.killpg(migration.pid, signal.SIGKILL)
+        migration.wait()
+
+    rows = attachment_rows(odoo, database)
+    moved = [fname for fname, _ in rows if fname.startswith(f"{backend.scheme}://")]
+    local = [fname for fname, _ in rows if not fname.startswith(f"{backend.scheme}://")]
+    assert MIGRATED // 3 < len(moved) < MIGRATED  # interrupted about halfway
+    # Every row not yet committed to the bucket still has its local file.
+    assert [name for name in local if not (filestore / name).is_file()] == []
+
+    odoo.shell(database, MIGRATE, env=backend.env)
+
+    rows = attachment_rows(odoo, database)
+    assert len(rows) == MIGRATED
+    for fname, checksum in rows:
+        assert fname == backend.location(checksum)
+        content = backend.objects(fname.split("/", 3)[3])
+        assert content and sha1(content) == checksum
+    assert not any(
+        (filestore / checksum[:2] / checksum).exists() for _, checksum in rows
+    )
+
+
+def test_the_addons_own_tests_pass(odoo, database, backend):
+    result = run_addon_tests(
+        odoo,
+        database,
+        [REPO / "base_attachment_object_storage" / "tests"],
+        env=backend.env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 passed" in result.stdout
+
+
+DISABLED_READS = """
+import json, logging
+records = env["ir.attachment"].browse({ids})
+new = env["ir.attachment"].create({{"name": "disabled", "raw": b"goes to the db"}})
+errors = []
+for _ in range(2):
+    for record in records:
+        record.invalidate_recordset()
+        try:
+            record.raw
+        except Exception as error:
+            errors.append(str(error))
+print(json.dumps({{"new": [new.store_fname, new.db_datas.decode()], "errors": errors}}))
+"""
+
+
+def test_disabled_storage_is_never_contacted(odoo, database, backend, shell):
+    kept = create(shell, "before-disabling.txt", b"in the bucket " * 50)
+    closed_port = "http://127.0.0.1:9"  # contacting the store would fail loudly
+    disabled = {**backend.env, "DISABLE_ATTACHMENT_STORAGE": "1",
+                "AWS_HOST": closed_port, "SWIFT_AUTH_URL": closed_port}  # fmt: skip
+    result = odoo.run(
+        "-d", database, "--no-http", subcommand="shell", env=disabled,
+        input=DISABLED_READS.format(ids=[kept["id"]]),
+    )  # fmt: skip
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome["new"] == [False, "goes to the db"]
+    refusal = "503 Service Unavailable: The file storage is disabled"
+    assert outcome["errors"] == [f"{refusal} (DISABLE_ATTACHMENT_STORAGE)."] * 2
+    assert result.stderr.count("DISABLE_ATTACHMENT_STORAGE=1: it cannot be read") == 1

@@ -1,0 +1,201 @@
+import hashlib
+import os
+
+import pytest
+from moto import mock_aws
+
+from odoo_cloud.config import ConfigError, load
+from odoo_cloud.storage import (
+    Location,
+    ObjectNotFound,
+    StorageError,
+    Stores,
+    content_key,
+)
+from odoo_cloud.storage.gc import plan_collection
+from odoo_cloud.storage.migration import (
+    ChecksumMismatch,
+    Item,
+    Migration,
+    fetch_verified,
+    upload_to,
+)
+
+ENVIRON = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_REGION": "us-east-1",
+    "AWS_BUCKETNAME": "acme-odoo-{db}",
+}
+
+
+@pytest.fixture
+def stores():
+    with mock_aws():
+        yield Stores(load(ENVIRON))
+
+
+def sha1(data):
+    return hashlib.sha1(data).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("s3://bucket/ab/abcdef", Location("s3", "bucket", "ab/abcdef")),
+        ("swift://c/p/ab/x", Location("swift", "c", "p/ab/x")),
+        ("ab/abcdef", None),
+        ("s3://bucket", None),
+        ("s3:///key", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_location_parse(value, expected):
+    assert Location.parse(value) == expected
+    if expected:
+        assert str(expected) == value
+
+
+def test_content_key_scatters_like_the_filestore():
+    assert content_key("abcdef") == "ab/abcdef"
+    assert content_key("abcdef", "prod/") == "prod/ab/abcdef"
+
+
+def test_write_bucket_and_prefix_expand_db(stores):
+    assert stores.write_bucket("s3", "shop") == "acme-odoo-shop"
+    assert (
+        Stores(load({"ATTACHMENT_STORAGE_KEY_PREFIX": "{db}/"})).key_prefix("shop")
+        == "shop/"
+    )
+    with pytest.raises(StorageError, match="AWS_BUCKETNAME is not set"):
+        Stores(load({})).write_bucket("s3", "shop")
+    with pytest.raises(StorageError, match="no object store backend named 'ftp'"):
+        stores.get("ftp", "b")
+
+
+def test_one_store_per_bucket_and_one_client_per_process(stores):
+    first = stores.get("s3", "a")
+    assert stores.get("s3", "a") is first
+    assert stores.get("s3", "b").client is first.client
+    assert stores.at(Location("s3", "a", "k")) is first
+
+
+def test_a_forked_child_builds_its_own_client(stores):
+    parent_client = stores.get("s3", "a").client
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child reports whether it got a client of its own
+        os.write(
+            write, b"1" if stores.get("s3", "a").client is not parent_client else b"0"
+        )
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"1"
+
+
+def test_store_methods_in_process(stores):
+    store = stores.get("s3", "unit")
+    store.put("ab/k", b"hello", "text/plain")
+    assert store.get("ab/k") == b"hello"
+    assert store.head("ab/k").content_type == "text/plain"
+    with store.open("ab/k", 1, 3) as body:
+        assert body.read() == b"el"
+    assert list(store.list("ab/")) == ["ab/k"]
+    store.delete("ab/k")
+    with pytest.raises(ObjectNotFound):
+        store.get("ab/k")
+
+
+def test_gc_deletes_only_unreferenced_objects_of_the_write_bucket():
+    marked = [
+        "s3://int/ab/unused",
+        "s3://int/cd/used",
+        "s3://prod/ef/unused-in-prod",
+        "swift://int/gh/other-backend",
+        "ij/filestore-path",
+    ]
+    plan = plan_collection(marked, {"s3://int/cd/used"}, "s3", "int")
+    assert plan.delete == [Location("s3", "int", "ab/unused")]
+    assert [str(loc) for loc in plan.foreign] == [
+        "s3://prod/ef/unused-in-prod",
+        "swift://int/gh/other-backend",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("image/:51200,text/css", (("image/", 51200), ("text/css", None))),
+        (" application/pdf : 10 ,", (("application/pdf", 10),)),
+        ("", ()),
+    ],
+)
+def test_force_db_rules(raw, expected):
+    rules = load({"ATTACHMENT_STORAGE_FORCE_DB": raw or ","})[
+        "ATTACHMENT_STORAGE_FORCE_DB"
+    ]
+    assert rules == expected
+
+
+def test_force_db_rules_refuse_a_bad_size():
+    with pytest.raises(ConfigError, match="the size after ':' must be bytes"):
+        load({"ATTACHMENT_STORAGE_FORCE_DB": "image/:big"})
+
+
+def items(contents):
+    return [
+        Item(ident, sha1(data), (lambda data=data: data), "text/plain")
+        for ident, data in enumerate(contents, 1)
+    ]
+
+
+def test_migration_uploads_verifies_and_commits_batch_by_batch(stores):
+    store = stores.get("s3", "mig")
+    contents = [f"file {n}".encode() for n in range(10)]
+    batch_items = items(contents)
+    committed = []
+    migration = Migration(upload_to(store, "p/"), committed.append, concurrency=4)
+    report = migration.run([batch_items[:6], batch_items[6:]], total=10)
+
+    assert [len(batch) for batch in committed] == [6, 4]
+    (item, (location, written)) = committed[0][0]
+    assert location == f"s3://mig/p/{item.checksum[:2]}/{item.checksum}"
+    assert written is True
+    assert (report.moved, report.written, report.missing, report.errors) == (
+        10,
+        10,
+        [],
+        [],
+    )
+    for data in contents:
+        assert store.get(content_key(sha1(data), "p/")) == data
+
+    again = Migration(upload_to(store, "p/"), lambda done: None).run([batch_items], 10)
+    assert (again.moved, again.written) == (10, 0)
+
+
+def test_migration_reports_missing_and_corrupt_sources_and_uploads_neither(stores):
+    store = stores.get("s3", "mig")
+
+    def gone():
+        raise FileNotFoundError("ab/abcd")
+
+    good, lost = Item(1, sha1(b"ok"), lambda: b"ok"), Item(2, sha1(b"x"), gone)
+    truncated = Item(3, sha1(b"full content"), lambda: b"")
+    committed = []
+    report = Migration(upload_to(store), committed.append).run(
+        [[good, lost, truncated]], 3
+    )
+
+    assert [item.ident for item, _ in committed[0]] == [1]
+    assert report.missing == [2]
+    assert report.errors[0][0] == 3 and "sha1" in report.errors[0][1]
+    assert list(store.list()) == [content_key(sha1(b"ok"))]
+    assert "1/3 moved" in str(report)
+
+
+def test_fetch_verified_refuses_wrong_content():
+    assert fetch_verified(Item(1, sha1(b"a"), lambda: b"a")) == (b"a", True)
+    with pytest.raises(ChecksumMismatch):
+        fetch_verified(Item(1, sha1(b"a"), lambda: b"b"))
