@@ -25,8 +25,6 @@ import threading
 import time
 import uuid
 
-import boto3
-import botocore.config
 import psutil
 from harness.odoo_server import OdooInstance, OdooServer, find_odoo_src
 from harness.postgres_server import run_postgres
@@ -44,28 +42,6 @@ SMALL_FILES = 2000
 DOWNLOAD_SIZE = 200 * MB
 
 
-def environ(swift, **extra):
-    return {
-        "AWS_HOST": swift.s3_endpoint,
-        "AWS_ACCESS_KEY_ID": swift.s3_access_key,
-        "AWS_SECRET_ACCESS_KEY": swift.s3_secret_key,
-        "AWS_REGION": swift.s3_region,
-        "AWS_ADDRESSING_STYLE": "path",
-        **extra,
-    }
-
-
-def raw_client(swift):
-    return boto3.client(
-        "s3",
-        endpoint_url=swift.s3_endpoint,
-        aws_access_key_id=swift.s3_access_key,
-        aws_secret_access_key=swift.s3_secret_key,
-        region_name=swift.s3_region,
-        config=botocore.config.Config(s3={"addressing_style": "path"}),
-    )
-
-
 def megabytes_per_second(action):
     start = time.perf_counter()
     for index in range(OBJECTS):
@@ -75,10 +51,10 @@ def megabytes_per_second(action):
 
 def throughput(swift):
     data = os.urandom(OBJECT_SIZE)
-    raw = raw_client(swift)
+    raw = swift.s3_client()
     raw_bucket = f"bench-raw-{uuid.uuid4().hex[:8]}"
     raw.create_bucket(Bucket=raw_bucket)
-    store = Stores(load(environ(swift))).get("s3", f"bench-{uuid.uuid4().hex[:8]}")
+    store = Stores(load(swift.s3_environ())).get("s3", f"bench-{uuid.uuid4().hex[:8]}")
     store.put("warm-up", b"creates the bucket")
 
     def raw_get(key):
@@ -115,7 +91,7 @@ def migration_rate(swift, base, concurrency):
         checksum = hashlib.sha1(data).hexdigest()  # noqa: S324 - Odoo's checksum
         items.append(Item(index, checksum, path.read_bytes))
     bucket = f"bench-mig-{uuid.uuid4().hex[:8]}"
-    store = Stores(load(environ(swift))).get("s3", bucket)
+    store = Stores(load(swift.s3_environ())).get("s3", bucket)
     store.put("warm-up", b"creates the bucket")
     batches = [items[i : i + 200] for i in range(0, SMALL_FILES, 200)]
     migration = Migration(upload_to(store), lambda done: None, concurrency)
@@ -169,7 +145,7 @@ def worker_memory(swift, base, src):
     with run_postgres(base) as postgres:
         odoo = OdooInstance(src, postgres, base / "odoo-data")
         database = odoo.install("bench_storage", ["attachment_s3"])
-        env = environ(swift, AWS_BUCKETNAME="bench-odoo")
+        env = swift.s3_environ(AWS_BUCKETNAME="bench-odoo")
         ids = odoo.shell(database, CREATE_BIG, env=env)
         server = OdooServer(odoo, database, base / "odoo.log", 2, ("base", "web"),
                             env, ["--log-level=warn"])  # fmt: skip

@@ -29,6 +29,8 @@ import secrets
 import subprocess
 from pathlib import Path
 
+import boto3
+import botocore.config
 import pytest
 from harness.process import (
     ServerProcess,
@@ -119,6 +121,29 @@ class SwiftCluster:
     @property
     def s3_secret_key(self):
         return self.key
+
+    def s3_client(self):
+        """A raw boto3 client, path-style: the proxy serves no per-bucket host
+        names."""
+        return boto3.client(
+            "s3",
+            endpoint_url=self.s3_endpoint,
+            aws_access_key_id=self.s3_access_key,
+            aws_secret_access_key=self.s3_secret_key,
+            region_name=self.s3_region,
+            config=botocore.config.Config(s3={"addressing_style": "path"}),
+        )
+
+    def s3_environ(self, **extra):
+        """The suite's ``AWS_*`` variables for this cluster's S3 API."""
+        return {
+            "AWS_HOST": self.s3_endpoint,
+            "AWS_ACCESS_KEY_ID": self.s3_access_key,
+            "AWS_SECRET_ACCESS_KEY": self.s3_secret_key,
+            "AWS_REGION": self.s3_region,
+            "AWS_ADDRESSING_STYLE": "path",
+            **extra,
+        }
 
     def start_proxy(self):
         """Start the proxy (again) on its port, as after an outage."""

@@ -5,8 +5,6 @@ whose proxy can go down and come back, and whose access log the tests can read.
 import contextlib
 import uuid
 
-import boto3
-import botocore.config
 import pytest
 import requests
 import swiftclient.client
@@ -24,18 +22,6 @@ def swift_connection(swift):
     )
 
 
-def s3_client(swift):
-    """A path-style S3 client: the proxy serves no per-bucket host names."""
-    return boto3.client(
-        "s3",
-        endpoint_url=swift.s3_endpoint,
-        aws_access_key_id=swift.s3_access_key,
-        aws_secret_access_key=swift.s3_secret_key,
-        region_name=swift.s3_region,
-        config=botocore.config.Config(s3={"addressing_style": "path"}),
-    )
-
-
 def new_name():
     """A container (bucket) name no other test uses: the cluster is shared."""
     return f"harness-{uuid.uuid4().hex}"
@@ -46,13 +32,13 @@ def test_put_with_swift_get_with_s3(swift):
     with contextlib.closing(swift_connection(swift)) as connection:
         connection.put_container(container)
         connection.put_object(container, "dir/object.bin", payload)
-    response = s3_client(swift).get_object(Bucket=container, Key="dir/object.bin")
+    response = swift.s3_client().get_object(Bucket=container, Key="dir/object.bin")
     assert response["Body"].read() == payload
 
 
 def test_put_with_s3_get_with_swift(swift):
     container, payload = new_name(), b"written by the S3 API\x00\xff"
-    client = s3_client(swift)
+    client = swift.s3_client()
     client.create_bucket(Bucket=container)
     client.put_object(Bucket=container, Key="dir/object.bin", Body=payload)
     with contextlib.closing(swift_connection(swift)) as connection:

@@ -36,10 +36,7 @@ def moto_environ(moto_server, **extra):
 
 
 def swift_environ(swift, **extra):
-    return s3_environ(
-        swift.s3_endpoint, swift.s3_access_key, swift.s3_secret_key, swift.s3_region,
-        **extra,
-    )  # fmt: skip
+    return swift.s3_environ(AWS_MAX_ATTEMPTS="1", **extra)
 
 
 @pytest.fixture(params=["swift-s3api", "moto-server"])

@@ -14,8 +14,6 @@ import signal
 import subprocess
 from dataclasses import dataclass
 
-import boto3
-import botocore.config
 import pytest
 from harness.odoo_server import REPO, clean_environ, run_addon_tests
 from harness.process import wait_until
@@ -39,23 +37,8 @@ class Backend:
 
 
 def s3_backend(swift):
-    env = {
-        "AWS_HOST": swift.s3_endpoint,
-        "AWS_ACCESS_KEY_ID": swift.s3_access_key,
-        "AWS_SECRET_ACCESS_KEY": swift.s3_secret_key,
-        "AWS_REGION": swift.s3_region,
-        "AWS_ADDRESSING_STYLE": "path",
-        "AWS_BUCKETNAME": BUCKET,
-        "AWS_MAX_ATTEMPTS": "1",
-    }
-    client = boto3.client(
-        "s3",
-        endpoint_url=swift.s3_endpoint,
-        aws_access_key_id=swift.s3_access_key,
-        aws_secret_access_key=swift.s3_secret_key,
-        region_name=swift.s3_region,
-        config=botocore.config.Config(s3={"addressing_style": "path"}),
-    )
+    env = swift.s3_environ(AWS_BUCKETNAME=BUCKET, AWS_MAX_ATTEMPTS="1")
+    client = swift.s3_client()
 
     def read(key):
         try:
