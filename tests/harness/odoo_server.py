@@ -79,11 +79,12 @@ class OdooInstance:
             "db_password": self.postgres.password,
         }
 
-    def command(self, *args, subcommand=None):
+    def command(self, *args, subcommand=None, program=None):
+        """The command line of ``program`` (odoo-bin by default)."""
         options = [f"--{name}={value}" for name, value in self.server_options().items()]
         return [
             sys.executable,
-            str(self.src / "odoo-bin"),
+            str(program or self.src / "odoo-bin"),
             *([subcommand] if subcommand else []),
             f"--addons-path={self.addons_path}",
             *options,
@@ -143,7 +144,9 @@ class OdooInstance:
 class OdooServer:
     """An ``odoo-bin`` serving one database on loopback, output in a log file."""
 
-    def __init__(self, instance, database, log_path, workers, load, env, args):
+    def __init__(
+        self, instance, database, log_path, workers, load, env, args, program=None
+    ):
         self.instance = instance
         self.database = database
         self.log_path = log_path
@@ -151,6 +154,7 @@ class OdooServer:
         self.load = load
         self.env = env
         self.args = list(args)
+        self.program = program
         self.port = free_port()
         self.gevent_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -171,6 +175,7 @@ class OdooServer:
                 f"--load={','.join(self.load)}",
                 "--no-database-list",
                 *self.args,
+                program=self.program,
             ),
             self.log_path,
             env=clean_environ(self.env),
@@ -258,9 +263,11 @@ def servers_started(odoo, log_dir):
     """
     servers = []
 
-    def start(database, load=("base", "web"), workers=2, env=None, args=()):
+    def start(
+        database, load=("base", "web"), workers=2, env=None, args=(), program=None
+    ):
         log_path = log_dir / f"odoo-{len(servers) + 1}.log"
-        server = OdooServer(odoo, database, log_path, workers, load, env, args)
+        server = OdooServer(odoo, database, log_path, workers, load, env, args, program)
         servers.append(server)
         return server.start()
 

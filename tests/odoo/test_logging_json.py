@@ -11,7 +11,7 @@ import re
 
 import pytest
 import requests
-from harness.odoo_server import servers_started
+from harness.odoo_server import REPO, servers_started
 
 pytestmark = pytest.mark.usefixtures("odoo_src")
 
@@ -46,7 +46,7 @@ def start_server(odoo, probe_database, tmp_path_factory):
     """Factory: a prefork server (2 workers) on the probe database, stopped
     at the end of the module."""
     with servers_started(odoo, tmp_path_factory.mktemp("odoo")) as start:
-        yield lambda env, args=(): start(probe_database, LOAD, env=env, args=args)
+        yield lambda env, **options: start(probe_database, LOAD, env=env, **options)
 
 
 def authenticate(session, server, password="admin"):
@@ -225,6 +225,22 @@ def test_the_logfile_is_json_too(start_server, tmp_path):
     assert ENABLED in text
     assert text_lines_after_json(text) == []
     assert any(line and line.get("error_type") for line in parse_lines(text))
+
+
+def test_the_launcher_writes_odoo_s_first_lines_in_json_too(start_server):
+    server = start_server(JSON_ENV, program=REPO / "logging_json" / "launcher.py")
+    requests.get(f"{server.url}/web/login", timeout=60)
+    server.stop()
+    lines = server.log().splitlines()
+    parsed = parse_lines("\n".join(lines))
+    assert [
+        line
+        for line, record in zip(lines, parsed, strict=True)
+        if record is None and not PRE_LOGGING.match(line)
+    ] == []
+    messages = [record["message"] for record in parsed if record]
+    assert any(message.startswith("Odoo version") for message in messages)
+    assert any(message.startswith("addons paths") for message in messages)
 
 
 def test_without_odoo_logging_json_output_is_odoo_s_text(start_server):
