@@ -20,20 +20,22 @@ MAJORS = {"2": "python-json-logger>=2,<3", "3": "python-json-logger>=3,<4"}
 
 
 def build_venv(directory, requirement):
-    """A venv with pytest and ``requirement``; None and the reason on failure."""
+    """A venv with pytest, orjson and ``requirement``; None and the reason on
+    failure."""
+    packages = [requirement, "orjson", "pytest"]
     ready = directory / "ready"
-    if ready.is_file() and ready.read_text() == requirement:
+    if ready.is_file() and ready.read_text() == " ".join(packages):
         return directory / "bin" / "python", None
     venv.create(directory, clear=True, with_pip=True)
     python = directory / "bin" / "python"
     pip = subprocess.run(
         [python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-         requirement, "pytest"],
+         *packages],
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     if pip.returncode:
         return None, f"pip install {requirement} failed:\n{pip.stderr[-2000:]}"
-    ready.write_text(requirement)
+    ready.write_text(" ".join(packages))
     return python, None
 
 
