@@ -9,10 +9,10 @@ class and key functions its caller (the ``session_redis`` addon) gives it.
 import contextlib
 import json
 import logging
-import os
 
 import redis
 
+from ..process import PerProcess
 from .connection import connect, describe, validate
 from .outage import Outage
 
@@ -33,12 +33,8 @@ class SessionStoreUnavailable(Exception):
 
 
 class RedisSessions:
-    """Session data in Redis, with one client per process.
-
-    ``connect`` builds a client; it is called again in a process whose pid
-    differs from the one that built the last client, so prefork workers
-    never share a socket with the process they were forked from.
-    """
+    """Session data in Redis, with one client per process (``connect``
+    builds it)."""
 
     def __init__(
         self,
@@ -52,8 +48,7 @@ class RedisSessions:
         outage=None,
     ):
         self._connect = connect
-        self._client = None
-        self._pid = None
+        self._client = PerProcess(connect)
         self.prefix = f"{prefix}:session:"
         self.expiration = expiration
         self.expiration_anonymous = expiration_anonymous
@@ -63,9 +58,7 @@ class RedisSessions:
 
     @property
     def client(self):
-        if self._pid != os.getpid():
-            self._client, self._pid = self._connect(), os.getpid()
-        return self._client
+        return self._client.get()
 
     @contextlib.contextmanager
     def _reaching_redis(self):

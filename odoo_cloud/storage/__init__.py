@@ -4,10 +4,10 @@ A store is one bucket of one backend (``s3``, ...). :class:`Stores` builds
 them from the configuration, once per process.
 """
 
-import os
 import threading
 from typing import NamedTuple
 
+from ..process import PerProcess
 from . import s3
 from .base import (
     READ_SIZE,
@@ -46,32 +46,27 @@ BACKENDS = {
 
 
 class Stores:
-    """The object stores of one process, built on first use.
-
-    A client built before a fork is dropped in the child: prefork workers must
-    not share the connections of the process they were forked from.
-    """
+    """The object stores of a process, built on first use: one client per
+    backend and process, one store per bucket."""
 
     def __init__(self, config):
         self.config = config
         self._lock = threading.Lock()
-        self._pid = None
-        self._clients = {}
-        self._stores = {}
+        self._clients = PerProcess(dict)
+        self._stores = PerProcess(dict)
 
     def get(self, scheme, bucket):
         """The store of ``bucket`` in backend ``scheme``."""
         with self._lock:
-            if self._pid != os.getpid():
-                self._pid, self._clients, self._stores = os.getpid(), {}, {}
-            store = self._stores.get((scheme, bucket))
+            stores, clients = self._stores.get(), self._clients.get()
+            store = stores.get((scheme, bucket))
             if store is None:
                 backend = self._backend(scheme)
-                client = self._clients.get(scheme)
-                if client is None:
-                    client = self._clients[scheme] = backend.connect(self.config)
-                store = backend.store(self.config, client, bucket)
-                self._stores[scheme, bucket] = store
+                if scheme not in clients:
+                    clients[scheme] = backend.connect(self.config)
+                store = stores[scheme, bucket] = backend.store(
+                    self.config, clients[scheme], bucket
+                )
             return store
 
     def at(self, location):
