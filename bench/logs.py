@@ -11,6 +11,8 @@ import sys
 import threading
 import timeit
 
+from measure import best_of
+
 from odoo_cloud import logs
 
 RECORDS_PER_ROUND = 20_000
@@ -53,21 +55,17 @@ def odoo_formatter():
     return DBFormatter(ODOO_FORMAT), None
 
 
-def records_per_second(formatters, records):
-    """Records per second of each formatter, best of ``ROUNDS``.
-
-    The rounds of the formatters alternate, so that a slower spell of the
-    machine weighs on all of them alike.
-    """
+def records_per_second(formatter, records):
+    """A measure of ``formatter``'s records per second on ``records``."""
     count = RECORDS_PER_ROUND // len(records) * len(records)
-    best = dict.fromkeys(formatters, float("inf"))
-    for _ in range(ROUNDS):
-        for name, formatter in formatters.items():
-            started = timeit.default_timer()
-            for index in range(count):
-                formatter.format(records[index % len(records)])
-            best[name] = min(best[name], timeit.default_timer() - started)
-    return {name: count / seconds for name, seconds in best.items()}
+
+    def measure():
+        started = timeit.default_timer()
+        for index in range(count):
+            formatter.format(records[index % len(records)])
+        return count / (timeit.default_timer() - started)
+
+    return measure
 
 
 def main():
@@ -88,7 +86,10 @@ def main():
     }
     if odoo is not None:
         formatters["Odoo text (netsvc.DBFormatter)"] = odoo
-    results = records_per_second(formatters, records)
+    results = best_of(
+        {name: records_per_second(f, records) for name, f in formatters.items()},
+        ROUNDS,
+    )
     for name, rate in results.items():
         print(f"{name:34} {rate:>10,.0f} records/s")
     ours_rate = results["logging_json (odoo_cloud.logs)"]
