@@ -266,22 +266,21 @@ class IrAttachment(models.Model):
             raise AccessError(_("Only administrators can execute this action."))
         if self._storage() != "db" and self._object_storage_scheme():
             return self._migrate_to_object_storage()
-        if self.search_count(self._in_object_storage_domain()):
+        if self._attachments_to_move(self._in_object_storage_domain(), limit=1):
             return self._migrate_from_object_storage()
         return super().force_storage()
 
     @api.model
     def _in_object_storage_domain(self):
-        return [("store_fname", "=like", "%://%"), ("type", "=", "binary"),
-                "|", ("res_field", "=", False), ("res_field", "!=", False)]  # fmt: skip
+        return [("store_fname", "=like", "%://%")]
 
     @api.model
-    def _attachments_to_move(self, domain):
+    def _attachments_to_move(self, domain, limit=None):
         """Ids of the binary attachments matching ``domain``, field ones too."""
         return self.search(
             [*domain, ("type", "=", "binary"),
              "|", ("res_field", "=", False), ("res_field", "!=", False)],
-            order="id",
+            order="id", limit=limit,
         ).ids  # fmt: skip
 
     def _migration_item(self):
@@ -289,8 +288,7 @@ class IrAttachment(models.Model):
         if self.db_datas:
             data = self.db_datas
             read = lambda: data  # noqa: E731
-        elif Location.parse(self.store_fname):
-            location = Location.parse(self.store_fname)
+        elif location := Location.parse(self.store_fname):
             read = lambda: stores().at(location).get(location.key)  # noqa: E731
         else:
             path = self._full_path(self.store_fname)
@@ -324,10 +322,12 @@ class IrAttachment(models.Model):
         store = self._object_write_store()
         prefix = stores().key_prefix(self.env.cr.dbname)
         ids = self._attachments_to_move(self._get_storage_domain())
-        kept = self.browse(ids).filtered(
-            lambda a: a._keep_in_database(a.mimetype, a.file_size)
+        kept = set(
+            self.browse(ids)
+            .filtered(lambda a: a._keep_in_database(a.mimetype, a.file_size))
+            .ids
         )
-        moving = [i for i in ids if i not in set(kept.ids)]
+        moving = [i for i in ids if i not in kept]
         _logger.info("moving %d attachments to %s (%d kept in the database)",
                      len(moving), store.location(""), len(kept))  # fmt: skip
         return self._run_migration(moving, upload_to(store, prefix), self._commit_moved)
@@ -336,8 +336,7 @@ class IrAttachment(models.Model):
         """Point the moved rows at their objects, commit, then remove the local
         files no row uses any more: never before the batch is committed."""
         cr = self.env.cr
-        old = dict(self.browse([item.ident for item, _ in done]).mapped(
-            lambda a: (a.id, a.store_fname)))  # fmt: skip
+        old = {a.id: a.store_fname for a in self.browse([i.ident for i, _ in done])}
         self.env["object.storage.gc.mark"].mark([result[0] for _item, result in done])
         for item, (location, _written) in done:
             cr.execute(

@@ -331,3 +331,21 @@ def test_disabled_storage_is_never_contacted(odoo, database, backend, shell):
     refusal = "503 Service Unavailable: The file storage is disabled"
     assert outcome["errors"] == [f"{refusal} (DISABLE_ATTACHMENT_STORAGE)."] * 2
     assert result.stderr.count("DISABLE_ATTACHMENT_STORAGE=1: it cannot be read") == 1
+
+
+def test_rolling_back_to_the_filestore_keeps_the_objects(odoo, odoo_database, backend):
+    database = odoo_database([f"attachment_{backend.scheme}"])
+    set_location(odoo, database, backend.scheme)
+    data = b"back to the filestore " * 100
+    script = CREATE.format(name="rollback.txt", data=base64.b64encode(data).decode())
+    created = odoo.shell(database, script, env=backend.env)
+    assert created["store_fname"] == backend.location(sha1(data))
+    set_location(odoo, database, "file")
+    odoo.shell(database, MIGRATE, env=backend.env)
+    (row,) = odoo.postgres.psql(
+        f"SELECT store_fname FROM ir_attachment WHERE id = {created['id']}",
+        dbname=database,
+    ).splitlines()
+    assert row == f"{sha1(data)[:2]}/{sha1(data)}"
+    assert (odoo.data_dir / "filestore" / database / row).read_bytes() == data
+    assert backend.objects(created["store_fname"].split("/", 3)[3]) == data

@@ -2,8 +2,8 @@
 
 The project's venv holds one release (4.x); operators run Odoo images with
 2.x or 3.x too, whose formatter API differs (module names, keyword names).
-Each other major gets a small venv of its own, built once and cached in
-pytest's cache directory, that runs ``test_logs.py`` against this checkout.
+Each other major gets a small venv of its own, built once and kept
+beside the project's venv, that runs ``test_logs.py`` against this checkout.
 """
 
 import os
@@ -40,10 +40,12 @@ def build_venv(directory, requirement):
 
 
 @pytest.mark.parametrize("major", sorted(MAJORS))
-def test_formatter_tests_pass_with_python_json_logger(major, request):
+def test_formatter_tests_pass_with_python_json_logger(major):
     version = f"py{sys.version_info.major}{sys.version_info.minor}"
-    directory = request.config.cache.mkdir(f"pjl{major}-{version}")
-    python, reason = build_venv(Path(directory), MAJORS[major])
+    # Beside the project's venv: built once per venv, and out of the tree.
+    directory = Path(sys.prefix) / "pjl-venvs" / f"pjl{major}-{version}"
+    directory.mkdir(parents=True, exist_ok=True)
+    python, reason = build_venv(directory, MAJORS[major])
     if python is None:
         if os.environ.get("CI"):
             pytest.fail(reason, pytrace=False)
