@@ -7,12 +7,15 @@ it is a secret, so that a bad value is refused with a message naming the
 variable, and a secret is never printed.
 """
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 RUNNING_ENVIRONMENTS = ("prod", "integration", "test", "dev")
+# Swift's default limit on one object, and so on one segment.
+SWIFT_MAX_OBJECT_SIZE = 5 * 1024**3
 MASK = "********"
 
 
@@ -197,6 +200,34 @@ def addresses(raw):
     return Addresses(pairs)
 
 
+class Networks(tuple):
+    """IP networks, shown as they are written, comma-separated."""
+
+    def __str__(self):
+        return ",".join(map(str, self))
+
+    def include(self, address):
+        """Whether ``address`` (text) belongs to one of the networks."""
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self)
+
+
+def networks(raw):
+    """A comma-separated list of IP addresses and CIDRs (``10.0.0.0/8``)."""
+    items = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        try:
+            items.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"has {item!r}, which is not an IP address or CIDR"
+            ) from None
+    return Networks(items)
+
+
 def mask_url_password(value):
     """``value`` with the password of its user-info part masked."""
     parts = urlsplit(value)
@@ -215,6 +246,16 @@ class Variable:
     secret: bool = False
     help: str = ""
     group: str = ""
+    # (running environment, default) pairs: the default documented for that
+    # environment, in place of ``default``.
+    env_defaults: tuple = ()
+    # Older names of the variable, read when it is not set itself.
+    aliases: tuple = ()
+
+    @property
+    def names(self):
+        """The names it may be set under, the preferred one first."""
+        return (self.name, *self.aliases)
 
     def display(self, value):
         """How ``value`` may be shown to a person: secrets masked."""
@@ -246,8 +287,14 @@ class Setting:
         )
 
 
-def _v(group, name, parse, default=None, help="", secret=False):
-    return Variable(name, parse, default, secret, help, group)
+def _v(
+    group, name, parse, default=None, help="", secret=False, env_defaults=None,
+    aliases=(),
+):  # fmt: skip
+    return Variable(
+        name, parse, default, secret, help, group,
+        tuple((env_defaults or {}).items()), tuple(aliases),
+    )  # fmt: skip
 
 
 VARIABLES = (
@@ -338,6 +385,7 @@ VARIABLES = (
         seconds,
         7 * 24 * 3600,
         "Lifetime in seconds of a session with a logged-in user.",
+        env_defaults={"test": 24 * 3600},
     ),
     _v(
         "sessions",
@@ -517,8 +565,47 @@ VARIABLES = (
         url("https", "http"),
         help="Swift authentication URL.",
     ),
-    _v("swift", "SWIFT_ACCOUNT", text, help="Swift user name."),
+    _v(
+        "swift",
+        "SWIFT_AUTH_VERSION",
+        choice("1.0", "2.0", "3"),
+        "3",
+        "Login protocol: `1.0` (tempauth), `2.0` or `3` (keystone).",
+    ),
+    _v(
+        "swift",
+        "SWIFT_ACCOUNT",
+        text,
+        help="Swift user name (`account:user` with tempauth).",
+    ),
     _v("swift", "SWIFT_PASSWORD", text, secret=True, help="Swift password."),
+    _v(
+        "swift",
+        "SWIFT_PROJECT_NAME",
+        text,
+        help="Keystone project (tenant) holding the containers.",
+        aliases=("SWIFT_TENANT_NAME",),
+    ),
+    _v(
+        "swift",
+        "SWIFT_REGION_NAME",
+        text,
+        help="Keystone region of the object-store endpoint; unset: the first.",
+    ),
+    _v(
+        "swift",
+        "SWIFT_USER_DOMAIN_NAME",
+        text,
+        "Default",
+        "Keystone v3 domain of the user.",
+    ),
+    _v(
+        "swift",
+        "SWIFT_PROJECT_DOMAIN_NAME",
+        text,
+        "Default",
+        "Keystone v3 domain of the project.",
+    ),
     _v(
         "swift",
         "SWIFT_WRITE_CONTAINER",
@@ -531,6 +618,28 @@ VARIABLES = (
         boolean,
         False,
         "Do not check the container name against the running environment.",
+    ),
+    _v(
+        "swift",
+        "SWIFT_CONNECT_TIMEOUT",
+        seconds,
+        5,
+        "Connect timeout in seconds (keystone logins use the read timeout).",
+    ),
+    _v("swift", "SWIFT_READ_TIMEOUT", seconds, 60, "Read timeout in seconds."),
+    _v(
+        "swift",
+        "SWIFT_LARGE_OBJECT_SIZE",
+        integer(1, SWIFT_MAX_OBJECT_SIZE, unit="a number of bytes"),
+        1024**3,
+        "Bytes above which content is stored as a static large object (segments).",
+    ),
+    _v(
+        "swift",
+        "SWIFT_SEGMENT_SIZE",
+        integer(1024**2, SWIFT_MAX_OBJECT_SIZE, unit="a number of bytes"),
+        1024**3,
+        "Bytes per segment of a static large object.",
     ),
     _v(
         "logging",
@@ -562,6 +671,40 @@ VARIABLES = (
         "STATSD_ENVIRONMENT",
         text,
         help="Environment in metric names; defaults to the running environment.",
+    ),
+    _v(
+        "metrics",
+        "PROMETHEUS_MULTIPROC_DIR",
+        text,
+        help="Directory of the per-process metric files; unset: a new one per "
+        "server start under the system temp directory.",
+    ),
+    _v(
+        "metrics",
+        "ODOO_PROMETHEUS_TOKEN",
+        text,
+        secret=True,
+        help="`/metrics` answers a request with `Authorization: Bearer <token>`.",
+    ),
+    _v(
+        "metrics",
+        "ODOO_PROMETHEUS_ALLOW",
+        networks,
+        help="Addresses or CIDRs, comma-separated, allowed on `/metrics` without "
+        "the token; unset: loopback only, unless a token is set.",
+    ),
+    _v(
+        "metrics",
+        "ODOO_PROMETHEUS_PORT",
+        port,
+        help="Also serve `/metrics` and the health probes on this port.",
+    ),
+    _v(
+        "metrics",
+        "ODOO_HEALTH_TIMEOUT",
+        duration,
+        2.0,
+        "Seconds each readiness check (database, Redis, object store) may take.",
     ),
 )
 VARIABLES_BY_NAME = {variable.name: variable for variable in VARIABLES}
@@ -596,17 +739,36 @@ def reference():
             if variable.default is None
             else f"`{variable.display(variable.default)}`"
         )
+        for env, value in variable.env_defaults:
+            default += f", `{variable.display(value)}` in {env}"
         secret = "yes" if variable.secret else ""
-        rows.append(f"| `{variable.name}` | {default} | {secret} | {variable.help} |")
+        names = "".join(f" (old name `{alias}`)" for alias in variable.aliases)
+        rows.append(
+            f"| `{variable.name}`{names} | {default} | {secret} | {variable.help} |"
+        )
     return "\n".join(rows) + "\n"
 
 
-def _read(variable, environ, running_env_option):
-    raw = environ.get(variable.name)
-    source = "env"
+def _given(variable, environ):
+    """The name ``variable`` is set under and its raw value: its own name
+    wins over its aliases; an empty value counts as unset."""
+    for name in variable.names:
+        raw = environ.get(name)
+        if raw is not None and raw.strip():
+            return name, raw
+    return variable.name, environ.get(variable.name)
+
+
+def _read(variable, environ, running_env_option, running_env):
+    name, raw = _given(variable, environ)
+    source = "env" if name == variable.name else f"env {name}"
     if raw is None and variable.name == "RUNNING_ENV" and running_env_option:
         raw, source = running_env_option, "odoo option running_env"
     if raw is None or raw.strip() == "":
+        env_defaults = dict(variable.env_defaults)
+        if running_env in env_defaults:
+            source = f"default in {running_env}"
+            return Setting(variable, env_defaults[running_env], source)
         return Setting(variable, variable.default, "default")
     value = variable.parse(raw)
     return Setting(variable, Secret(value) if variable.secret else value, source)
@@ -621,12 +783,18 @@ def parse(environ=None, running_env_option=None):
     environ = os.environ if environ is None else environ
     settings, errors = {}, []
     for variable in VARIABLES:
+        # RUNNING_ENV comes first: the defaults of some others depend on it.
+        running_env = getattr(settings.get("RUNNING_ENV"), "value", None)
         try:
-            settings[variable.name] = _read(variable, environ, running_env_option)
+            settings[variable.name] = _read(
+                variable, environ, running_env_option, running_env
+            )
         except ValueError as error:
-            raw = environ.get(variable.name, running_env_option)
+            name, raw = _given(variable, environ)
+            if raw is None:
+                raw = running_env_option
             shown = MASK if variable.secret else repr(raw)
-            errors.append(f"{variable.name}={shown} {error}")
+            errors.append(f"{name}={shown} {error}")
     return Config(settings), errors
 
 
@@ -638,7 +806,7 @@ def load(environ=None, running_env_option=None, groups=None):
     """
     config, errors = parse(environ, running_env_option)
     if groups is not None:
-        names = {v.name for v in VARIABLES if v.group in groups}
+        names = {name for v in VARIABLES if v.group in groups for name in v.names}
         errors = [line for line in errors if line.split("=", 1)[0] in names]
     if errors:
         raise ConfigError(errors)
