@@ -12,6 +12,8 @@ import logging
 
 import redis
 
+from ..metrics import measured
+from ..metrics.catalog import SESSION_STORE_DURATION, SESSION_STORE_ERRORS
 from ..process import PerProcess
 from .connection import connect, describe, validate
 from .outage import Outage
@@ -149,6 +151,10 @@ def _glob_escape(text):
     return text
 
 
+def _measured(operation):
+    return measured(SESSION_STORE_DURATION, SESSION_STORE_ERRORS, (operation,))
+
+
 class RedisSessionStore:
     """Everything Odoo 18 calls on ``odoo.http.root.session_store``.
 
@@ -168,6 +174,7 @@ class RedisSessionStore:
     def new(self):
         return self.session_class({}, self.generate_key(), True)
 
+    @_measured("get")
     def get(self, sid):
         """The stored session, or a new one when it is missing or unreadable."""
         if not self.is_valid_key(sid):
@@ -177,12 +184,15 @@ class RedisSessionStore:
             return self.new()
         return self.session_class(data, sid, False)
 
+    @_measured("save")
     def save(self, session):
         self.sessions.write(session.sid, dict(session))
 
+    @_measured("delete")
     def delete(self, session):
         self.sessions.delete(session.sid)
 
+    @_measured("rotate")
     def rotate(self, session, env):
         """Give the session a new sid (after a login or logout), as Odoo's
         filesystem store does, and drop the old key."""
@@ -196,6 +206,7 @@ class RedisSessionStore:
     def vacuum(self, *args, **kwargs):
         """Nothing to do: Redis expires the keys."""
 
+    @_measured("delete_from_identifiers")
     def delete_from_identifiers(self, identifiers):
         """Delete the sessions whose sid starts with one of ``identifiers``
         (a revoked device). Like Odoo, ignore identifiers shorter than 42
