@@ -1,7 +1,9 @@
 """What object storage costs, against baselines measured in the same run.
 
-1. upload and download throughput through ``ObjectStore`` vs raw boto3 on
-   the same S3 endpoint (Swift's s3api) (target ratio >= 0.9);
+1. upload and download throughput through ``ObjectStore`` vs the raw client
+   on the same Swift all-in-one: S3Store vs boto3 through s3api, SwiftStore
+   vs python-swiftclient (target ratio >= 0.9 each); then SwiftStore's large
+   objects (segments) vs raw python-swiftclient uploading single objects;
 2. migration rate (files/s) of 2,000 small files with the default
    concurrency vs one at a time (target >= 5x);
 3. with ``ODOO_SRC``: peak memory of the Odoo worker serving a 200 MB
@@ -24,12 +26,13 @@ import tempfile
 import threading
 import time
 import uuid
+from typing import NamedTuple
 
 import psutil
 from harness.odoo_server import OdooInstance, OdooServer, find_odoo_src
 from harness.postgres_server import run_postgres
 from harness.swift_server import run_swift
-from measure import line
+from measure import best_of, line
 
 from odoo_cloud.config import load
 from odoo_cloud.storage import READ_SIZE, Stores
@@ -38,46 +41,94 @@ from odoo_cloud.storage.migration import Item, Migration, upload_to
 MB = 1024 * 1024
 OBJECT_SIZE = 8 * MB
 OBJECTS = 8
+LARGE_OBJECT_SIZE = 64 * MB
+LARGE_OBJECTS = 2
+SEGMENT_SIZE = 16 * MB
+ROUNDS = 3
 SMALL_FILES = 2000
 DOWNLOAD_SIZE = 200 * MB
 
 
-def megabytes_per_second(action):
-    start = time.perf_counter()
-    for index in range(OBJECTS):
-        action(f"bench/{index}")
-    return OBJECTS * OBJECT_SIZE / MB / (time.perf_counter() - start)
+class RawClient(NamedTuple):
+    """The backend's own client, without the suite: the baseline."""
+
+    put: object  # (key, data)
+    get: object  # key -> bytes
 
 
-def throughput(swift):
-    data = os.urandom(OBJECT_SIZE)
-    raw = swift.s3_client()
-    raw_bucket = f"bench-raw-{uuid.uuid4().hex[:8]}"
-    raw.create_bucket(Bucket=raw_bucket)
-    store = Stores(load(swift.s3_environ())).get("s3", f"bench-{uuid.uuid4().hex[:8]}")
+def raw_s3(swift):
+    client, bucket = swift.s3_client(), f"bench-raw-{uuid.uuid4().hex[:8]}"
+    client.create_bucket(Bucket=bucket)
+    return RawClient(
+        lambda key, data: client.put_object(Bucket=bucket, Key=key, Body=data),
+        lambda key: client.get_object(Bucket=bucket, Key=key)["Body"].read(),
+    )
+
+
+def raw_swift(swift):
+    client, container = swift.swift_client(), f"bench-raw-{uuid.uuid4().hex[:8]}"
+    client.put_container(container)
+    return RawClient(
+        lambda key, data: client.put_object(container, key, data),
+        lambda key: client.get_object(container, key)[1],
+    )
+
+
+def throughput(title, raw, store, size, count):
+    """MB/s of the same puts and gets through ``raw`` and ``store``, the
+    measures alternating round by round (``best_of``)."""
+    data, keys = os.urandom(size), [f"bench/{index}" for index in range(count)]
     store.put("warm-up", b"creates the bucket")
 
-    def raw_get(key):
-        raw.get_object(Bucket=raw_bucket, Key=key)["Body"].read()
+    def megabytes_per_second(action):
+        def measure():
+            start = time.perf_counter()
+            for key in keys:
+                action(key)
+            return count * size / MB / (time.perf_counter() - start)
+
+        return measure
 
     def streamed_get(key):
-        with store.reader(key, OBJECT_SIZE) as reader:
+        with store.reader(key, size) as reader:
             while reader.read(READ_SIZE):
                 pass
 
-    print(f"Throughput, {OBJECTS} objects of {OBJECT_SIZE // MB} MB, Swift s3api")
-    for _ in range(2):  # the first round warms connections and the disk
-        raw_put = megabytes_per_second(
-            lambda key: raw.put_object(Bucket=raw_bucket, Key=key, Body=data)
-        )
-        put = megabytes_per_second(lambda key: store.put(key, data))
-    line("raw boto3 put_object (baseline)", raw_put, unit="MB/s")
-    line("ObjectStore.put", put, raw_put, unit="MB/s")
-    raw_read = megabytes_per_second(raw_get)
-    line("raw boto3 get_object (baseline)", raw_read, unit="MB/s")
-    line("ObjectStore.get", megabytes_per_second(store.get), raw_read, unit="MB/s")
-    line("ObjectStore.reader (streamed)", megabytes_per_second(streamed_get),
-         raw_read, unit="MB/s")  # fmt: skip
+    puts = best_of({
+        "raw": megabytes_per_second(lambda key: raw.put(key, data)),
+        "store": megabytes_per_second(lambda key: store.put(key, data)),
+    }, ROUNDS)  # fmt: skip
+    gets = best_of({
+        "raw": megabytes_per_second(raw.get),
+        "store": megabytes_per_second(store.get),
+        "streamed": megabytes_per_second(streamed_get),
+    }, ROUNDS)  # fmt: skip
+    print(f"{title}: {count} objects of {size // MB} MB")
+    line("raw put (baseline)", puts["raw"], unit="MB/s")
+    line(f"{type(store).__name__}.put", puts["store"], puts["raw"], unit="MB/s")
+    line("raw get (baseline)", gets["raw"], unit="MB/s")
+    line(f"{type(store).__name__}.get", gets["store"], gets["raw"], unit="MB/s")
+    line(f"{type(store).__name__}.reader (streamed)", gets["streamed"],
+         gets["raw"], unit="MB/s")  # fmt: skip
+
+
+def compare_throughputs(swift):
+    bucket = f"bench-{uuid.uuid4().hex[:8]}"
+    s3 = Stores(load(swift.s3_environ())).get("s3", bucket)
+    throughput("S3 (Swift s3api) vs raw boto3", raw_s3(swift), s3,
+               OBJECT_SIZE, OBJECTS)  # fmt: skip
+    stores = Stores(load(swift.swift_environ()))
+    throughput("Swift vs raw python-swiftclient", raw_swift(swift),
+               stores.get("swift", bucket), OBJECT_SIZE, OBJECTS)  # fmt: skip
+    segmented = Stores(load(swift.swift_environ(
+        SWIFT_LARGE_OBJECT_SIZE=str(SEGMENT_SIZE),
+        SWIFT_SEGMENT_SIZE=str(SEGMENT_SIZE),
+    ))).get("swift", f"{bucket}-large")  # fmt: skip
+    throughput(
+        f"Swift large objects ({SEGMENT_SIZE // MB} MB segments) vs raw "
+        "python-swiftclient single objects",
+        raw_swift(swift), segmented, LARGE_OBJECT_SIZE, LARGE_OBJECTS,
+    )  # fmt: skip
 
 
 def migration_rate(swift, base, concurrency):
@@ -168,7 +219,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="bench-storage-") as tmp:
         base = Path(tmp)
         with run_swift(base / "swift") as swift:
-            throughput(swift)
+            compare_throughputs(swift)
             print(f"Migration of {SMALL_FILES} small files")
             one = migration_rate(swift, base, 1)
             line("one at a time (baseline)", one, unit="files/s")

@@ -1,4 +1,6 @@
-"""Run through pytest-odoo against a real S3 endpoint (``AWS_*`` variables)."""
+"""Run through pytest-odoo against a real object store, the one of the backend
+addon installed with this module (``attachment_s3``: ``AWS_*`` variables,
+``attachment_swift``: ``SWIFT_*``)."""
 
 import hashlib
 
@@ -12,8 +14,9 @@ class TestObjectStorage(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["ir.config_parameter"].set_param("ir_attachment.location", "s3")
         cls.Attachment = cls.env["ir.attachment"]
+        (cls.scheme,) = cls.Attachment._object_storage_schemes()
+        cls.env["ir.config_parameter"].set_param("ir_attachment.location", cls.scheme)
 
     def create(self, raw, mimetype="application/octet-stream", name="file"):
         return self.Attachment.create({"name": name, "raw": raw, "mimetype": mimetype})
@@ -25,7 +28,7 @@ class TestObjectStorage(TransactionCase):
         location = Location.parse(attachment.store_fname)
         self.assertEqual(location.key, f"{checksum[:2]}/{checksum}")
         self.assertEqual(
-            location.bucket, stores().write_bucket("s3", self.env.cr.dbname)
+            location.bucket, stores().write_bucket(self.scheme, self.env.cr.dbname)
         )
         self.assertFalse(attachment.db_datas)
         self.assertEqual(stores().at(location).get(location.key), raw)
@@ -48,7 +51,7 @@ class TestObjectStorage(TransactionCase):
     def test_records_elsewhere_stay_readable(self):
         self.env["ir.config_parameter"].set_param("ir_attachment.location", "file")
         in_filestore = self.create(b"still in the filestore")
-        self.env["ir.config_parameter"].set_param("ir_attachment.location", "s3")
+        self.env["ir.config_parameter"].set_param("ir_attachment.location", self.scheme)
         self.assertNotIn("://", in_filestore.store_fname)
         self.attachment_reads_back(in_filestore, b"still in the filestore")
 

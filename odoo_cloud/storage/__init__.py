@@ -1,14 +1,17 @@
 """Attachments in object storage: the stores, the migration engine, the GC plan.
 
-A store is one bucket of one backend (``s3``, ...). :class:`Stores` builds
-them from the configuration, once per process.
+A store is one bucket of one backend (``s3``, ``swift``). :class:`Stores`
+builds them from the configuration, once per process.
 """
 
+import functools
 import threading
 from typing import NamedTuple
 
+from ..config import load
+from ..metrics import measure_object_store
 from ..process import PerProcess
-from . import s3
+from . import s3, swift
 from .base import (
     READ_SIZE,
     Location,
@@ -30,8 +33,11 @@ __all__ = [
     "StorageError",
     "StorageUnavailable",
     "Stores",
+    "configured_stores",
     "content_key",
 ]
+
+CONFIG_GROUPS = ("attachments", "s3", "swift")
 
 
 class Backend(NamedTuple):
@@ -42,6 +48,9 @@ class Backend(NamedTuple):
 
 BACKENDS = {
     "s3": Backend("AWS_BUCKETNAME", s3.client_from_config, s3.S3Store.from_config),
+    "swift": Backend(
+        "SWIFT_WRITE_CONTAINER", swift.client_from_config, swift.SwiftStore.from_config
+    ),
 }
 
 
@@ -64,8 +73,9 @@ class Stores:
                 backend = self._backend(scheme)
                 if scheme not in clients:
                     clients[scheme] = backend.connect(self.config)
-                store = stores[scheme, bucket] = backend.store(
-                    self.config, clients[scheme], bucket
+                store = stores[scheme, bucket] = measure_object_store(
+                    backend.store(self.config, clients[scheme], bucket),
+                    expected=ObjectNotFound,
                 )
             return store
 
@@ -81,6 +91,19 @@ class Stores:
             raise StorageError(f"{variable} is not set: no bucket to write to")
         return template.replace("{db}", dbname)
 
+    def write_stores(self, dbnames):
+        """The buckets new attachments of ``dbnames`` go to, in every backend
+        configured; none with DISABLE_ATTACHMENT_STORAGE."""
+        if self.config["DISABLE_ATTACHMENT_STORAGE"]:
+            return []
+        found = []
+        for scheme, backend in BACKENDS.items():
+            template = self.config[backend.bucket_variable]
+            if template:
+                names = dbnames if "{db}" in template else [""]
+                found += [self.get(scheme, self.write_bucket(scheme, n)) for n in names]
+        return found
+
     def key_prefix(self, dbname):
         return self.config["ATTACHMENT_STORAGE_KEY_PREFIX"].replace("{db}", dbname)
 
@@ -90,3 +113,10 @@ class Stores:
             return BACKENDS[scheme]
         except KeyError:
             raise StorageError(f"no object store backend named {scheme!r}") from None
+
+
+@functools.cache
+def configured_stores(running_env_option=None):
+    """The :class:`Stores` of this process's configuration, built once;
+    :class:`ConfigError` names any bad variable of the attachment groups."""
+    return Stores(load(running_env_option=running_env_option, groups=CONFIG_GROUPS))

@@ -26,12 +26,14 @@ import json
 import os
 import pwd
 import secrets
+import socket
 import subprocess
 from pathlib import Path
 
 import boto3
 import botocore.config
 import pytest
+import swiftclient.client
 from harness.process import (
     ServerProcess,
     free_port,
@@ -96,8 +98,9 @@ class SwiftCluster:
     user2, key2 = USER2, KEY2
     s3_region = REGION
 
-    def __init__(self, proxy_port, proxy_args, proxy_log_path):
+    def __init__(self, proxy_port, proxy_args, proxy_log_path, memcached_port):
         self.proxy_port = proxy_port
+        self.memcached_port = memcached_port
         self.proxy_args = proxy_args
         self.proxy_log_path = proxy_log_path
         self.proxy = None
@@ -145,6 +148,43 @@ class SwiftCluster:
             **extra,
         }
 
+    def swift_client(self):
+        """A raw python-swiftclient Connection that fails at once instead of
+        retrying."""
+        return swiftclient.client.Connection(
+            authurl=self.auth_url,
+            user=self.user,
+            key=self.key,
+            auth_version="1",
+            retries=0,
+        )
+
+    def swift_environ(self, **extra):
+        """The suite's ``SWIFT_*`` variables for this cluster (tempauth)."""
+        return {
+            "SWIFT_AUTH_URL": self.auth_url,
+            "SWIFT_AUTH_VERSION": "1.0",
+            "SWIFT_ACCOUNT": self.user,
+            "SWIFT_PASSWORD": self.key,
+            **extra,
+        }
+
+    def logins(self):
+        """How many tempauth logins the access log shows, the harness's own
+        left out."""
+        return sum(
+            "GET /auth/v1.0 " in line and HARNESS_AGENT not in line
+            for line in self.access_log_lines()
+        )
+
+    def revoke_tokens(self):
+        """Make every token issued so far invalid, as their expiry would:
+        tempauth keeps its tokens in memcached, which forgets them all."""
+        with socket.create_connection(("127.0.0.1", self.memcached_port), 5) as sock:
+            sock.sendall(b"flush_all\r\n")
+            if not sock.recv(64).startswith(b"OK"):
+                raise RuntimeError("memcached refused flush_all")
+
     def start_proxy(self):
         """Start the proxy (again) on its port, as after an outage."""
         if self.proxy is not None and self.proxy.is_running():
@@ -190,8 +230,11 @@ def swift(tmp_path_factory):
 
 
 @contextlib.contextmanager
-def run_swift(base_dir):
-    """Start a Swift all-in-one under ``base_dir``, yield it, stop it all."""
+def run_swift(base_dir, token_life=None):
+    """Start a Swift all-in-one under ``base_dir``, yield it, stop it all.
+
+    ``token_life`` (seconds) shortens the life of tempauth's tokens (a day).
+    """
     binaries = {
         name: require_binary(name)
         for name in ("memcached", "swift-ring-builder", *SERVER_SCRIPTS.values())
@@ -243,9 +286,10 @@ def run_swift(base_dir):
                 python,
                 binaries["swift-proxy-server"],
                 etc,
-                write_proxy_conf(etc, ports["proxy"], ports["memcached"]),
+                write_proxy_conf(etc, ports["proxy"], ports["memcached"], token_life),
             ),
             log_dir / "swift-proxy-server.log",
+            ports["memcached"],
         )
         stack.callback(cluster.stop_proxy)
         cluster.start_proxy()
@@ -302,7 +346,14 @@ def write_conf(path, sections):
 
 
 def write_swift_conf(etc):
-    """Fresh hash path salts, so no object path is shared with another cluster."""
+    """Fresh hash path salts, so no object path is shared with another cluster.
+
+    An existing file is kept: the salts place every object on disk, so a
+    cluster started again on the same directory (`make run`) finds its
+    objects again.
+    """
+    if (etc / "swift.conf").exists():
+        return
     write_conf(
         etc / "swift.conf",
         {
@@ -355,7 +406,7 @@ def write_storage_conf(etc, devices, kind, port):
     )
 
 
-def write_proxy_conf(etc, port, memcached_port):
+def write_proxy_conf(etc, port, memcached_port, token_life=None):
     """Swift API (tempauth) and S3 API (s3api in front of tempauth)."""
     settings = {
         "proxy-server": {
@@ -373,6 +424,7 @@ def write_proxy_conf(etc, port, memcached_port):
         },
         "s3api": {"use": "egg:swift#s3api", "location": REGION},
         "tempauth": {"use": "egg:swift#tempauth"}
+        | ({"token_life": token_life} if token_life else {})
         | {
             f"user_{user.replace(':', '_')}": f"{key} .admin"
             for user, key in ((USER, KEY), (USER2, KEY2))

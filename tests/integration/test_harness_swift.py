@@ -7,19 +7,7 @@ import uuid
 
 import pytest
 import requests
-import swiftclient.client
 from harness.process import wait_until
-
-
-def swift_connection(swift):
-    """A Swift API client that fails at once instead of retrying."""
-    return swiftclient.client.Connection(
-        authurl=swift.auth_url,
-        user=swift.user,
-        key=swift.key,
-        auth_version="1",
-        retries=0,
-    )
 
 
 def new_name():
@@ -29,7 +17,7 @@ def new_name():
 
 def test_put_with_swift_get_with_s3(swift):
     container, payload = new_name(), b"written by the Swift API\x00\xff"
-    with contextlib.closing(swift_connection(swift)) as connection:
+    with contextlib.closing(swift.swift_client()) as connection:
         connection.put_container(container)
         connection.put_object(container, "dir/object.bin", payload)
     response = swift.s3_client().get_object(Bucket=container, Key="dir/object.bin")
@@ -41,24 +29,17 @@ def test_put_with_s3_get_with_swift(swift):
     client = swift.s3_client()
     client.create_bucket(Bucket=container)
     client.put_object(Bucket=container, Key="dir/object.bin", Body=payload)
-    with contextlib.closing(swift_connection(swift)) as connection:
+    with contextlib.closing(swift.swift_client()) as connection:
         _headers, body = connection.get_object(container, "dir/object.bin")
     assert body == payload
 
 
-def swiftclient_logins(swift):
-    return sum(
-        "GET /auth/v1.0 " in line and "python-swiftclient" in line
-        for line in swift.access_log_lines()
-    )
-
-
 def test_each_login_is_a_line_of_the_proxy_access_log(swift):
-    before = swiftclient_logins(swift)
-    with contextlib.closing(swift_connection(swift)) as connection:
+    before = swift.logins()
+    with contextlib.closing(swift.swift_client()) as connection:
         connection.get_auth()
     wait_until(
-        lambda: swiftclient_logins(swift) == before + 1,
+        lambda: swift.logins() == before + 1,
         5,
         "the login in the proxy access log",
     )
@@ -66,7 +47,7 @@ def test_each_login_is_a_line_of_the_proxy_access_log(swift):
 
 def test_proxy_outage_then_recovery_on_the_same_url(swift):
     container, payload = new_name(), b"survives the outage"
-    with contextlib.closing(swift_connection(swift)) as connection:
+    with contextlib.closing(swift.swift_client()) as connection:
         connection.put_container(container)
         connection.put_object(container, "object", payload)
         swift.stop_proxy()

@@ -18,8 +18,7 @@ import pytest
 from harness.odoo_server import REPO, clean_environ, run_addon_tests
 from harness.process import wait_until
 from PIL import Image
-
-BUCKET = "odoo-tier-attachments"
+from swiftclient.exceptions import ClientException
 
 
 @dataclass
@@ -27,35 +26,54 @@ class Backend:
     """How Odoo reaches a backend, and a raw client to check what it holds."""
 
     scheme: str
+    bucket: str
     env: dict
     objects: object  # key -> bytes, read without the suite's code
     stop: object
     start: object
 
     def location(self, checksum):
-        return f"{self.scheme}://{BUCKET}/{checksum[:2]}/{checksum}"
+        return f"{self.scheme}://{self.bucket}/{checksum[:2]}/{checksum}"
 
 
+# Both backends use the same Swift all-in-one: a bucket (container) each.
 def s3_backend(swift):
-    env = swift.s3_environ(AWS_BUCKETNAME=BUCKET, AWS_MAX_ATTEMPTS="1")
+    bucket = "odoo-tier-s3"
+    env = swift.s3_environ(AWS_BUCKETNAME=bucket, AWS_MAX_ATTEMPTS="1")
     client = swift.s3_client()
 
     def read(key):
         try:
-            return client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+            return client.get_object(Bucket=bucket, Key=key)["Body"].read()
         except client.exceptions.NoSuchKey:
             return None
 
-    return Backend("s3", env, read, swift.stop_proxy, swift.start_proxy)
+    return Backend("s3", bucket, env, read, swift.stop_proxy, swift.start_proxy)
 
 
-@pytest.fixture(scope="module", params=["s3"])
+def swift_backend(swift):
+    container = "odoo-tier-swift"
+    env = swift.swift_environ(SWIFT_WRITE_CONTAINER=container)
+    client = swift.swift_client()
+
+    def read(key):
+        try:
+            return client.get_object(container, key)[1]
+        except ClientException as error:
+            if error.http_status == 404:
+                return None
+            raise
+
+    return Backend("swift", container, env, read, swift.stop_proxy, swift.start_proxy)
+
+
+@pytest.fixture(scope="module", params=["s3", "swift"])
 def backend(request, swift):
     common = {
         "ATTACHMENT_STORAGE_GC_GRACE": "0",
         "ATTACHMENT_STORAGE_BATCH_SIZE": "100",
     }
-    chosen = {"s3": s3_backend}[request.param](swift)
+    chosen = {"s3": s3_backend, "swift": swift_backend}[request.param](swift)
     chosen.env.update(common)
     return chosen
 
@@ -223,10 +241,15 @@ def test_outage_fails_creation_cleanly_and_downloads_answer_503(
 
 
 MIGRATED = 2000
+KEPT = 5  # stylesheets: the default rules keep them in the database
 CREATE_MANY = f"""
 records = env["ir.attachment"].create([
     {{"name": f"file{{n}}.txt", "raw": f"content {{n}} ".encode() * 20, "mimetype": "text/plain"}}
     for n in range({MIGRATED})
+])
+styles = env["ir.attachment"].create([
+    {{"name": f"style{{n}}.css", "raw": f"p {{{{ order: {{n}} }}}}".encode(), "mimetype": "text/css"}}
+    for n in range({KEPT})
 ])
 env.cr.commit()
 print(len(records))
@@ -288,6 +311,15 @@ def test_migration_interrupted_by_kill_9_then_resumed(
     assert not any(
         (filestore / checksum[:2] / checksum).exists() for _, checksum in rows
     )
+    styles = odoo.postgres.psql(
+        "SELECT coalesce(store_fname, ''), length(db_datas), checksum "
+        "FROM ir_attachment WHERE name LIKE 'style%.css'",
+        dbname=database,
+    ).splitlines()
+    assert len(styles) == KEPT
+    for fname, size, checksum in (line.split("|") for line in styles):
+        assert (fname, int(size) > 0) == ("", True)
+        assert not (filestore / checksum[:2] / checksum).exists()
 
 
 def test_the_addons_own_tests_pass(odoo, database, backend):

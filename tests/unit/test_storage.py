@@ -74,6 +74,24 @@ def test_write_bucket_and_prefix_expand_db(stores):
         stores.get("ftp", "b")
 
 
+def test_write_stores_are_the_buckets_of_every_configured_backend():
+    environ = {
+        **ENVIRON,
+        "SWIFT_AUTH_URL": "http://127.0.0.1:9/auth/v1.0",
+        "SWIFT_WRITE_CONTAINER": "acme-odoo-files",
+    }
+    with mock_aws():
+        found = Stores(load(environ)).write_stores(["shop", "blog"])
+        assert [str(store.location("")) for store in found] == [
+            "s3://acme-odoo-shop/",
+            "s3://acme-odoo-blog/",
+            "swift://acme-odoo-files/",
+        ]
+    disabled = {**environ, "DISABLE_ATTACHMENT_STORAGE": "1"}
+    assert Stores(load(disabled)).write_stores(["shop"]) == []
+    assert Stores(load({})).write_stores(["shop"]) == []
+
+
 def test_one_store_per_bucket_and_one_client_per_process(stores):
     first = stores.get("s3", "a")
     assert stores.get("s3", "a") is first

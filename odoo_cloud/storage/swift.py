@@ -1,0 +1,358 @@
+"""OpenStack Swift (OVH, Infomaniak, any OpenStack cloud), through
+python-swiftclient, with tempauth or keystone logins.
+
+A process logs in once: every thread shares the storage URL and token, and
+each thread talks through a swiftclient ``Connection`` of its own, since a
+Connection is not thread-safe and the migration uploads from several threads.
+A token refused with 401 (expired, revoked) is renewed once by one thread,
+the others reuse the new one, and the request is sent again.
+
+Content larger than ``SWIFT_LARGE_OBJECT_SIZE`` is stored as a static large
+object: segments in ``<container>_segments``, then a manifest under the key,
+which Swift reads back (whole or by range) as one object.
+"""
+
+import concurrent.futures
+import contextlib
+import email.utils
+import io
+import json
+import threading
+
+import keystoneauth1.exceptions
+import keystoneauth1.identity
+import keystoneauth1.session
+import requests.exceptions
+import swiftclient.client
+import urllib3.exceptions
+from swiftclient.exceptions import ClientException
+
+from .base import (
+    READ_SIZE,
+    Location,
+    ObjectInfo,
+    ObjectNotFound,
+    ObjectStore,
+    StorageError,
+    StorageUnavailable,
+)
+
+TEMPAUTH_VERSION = "1.0"
+SEGMENTS_SUFFIX = "_segments"
+SEGMENT_UPLOADS = 4  # segments of one large object uploaded at once
+# Answers after which the same request may succeed later: timeouts and rate
+# limits, besides every 5xx.
+TRY_LATER = {408, 429, 498, 499}
+OUTAGES = (
+    requests.exceptions.RequestException,  # connection refused, timeouts
+    urllib3.exceptions.HTTPError,  # a body cut or timed out while read
+    keystoneauth1.exceptions.ConnectionError,  # keystone unreachable
+)
+
+
+@contextlib.contextmanager
+def translated_errors(location, login=False):
+    """Turn swiftclient's and keystone's exceptions into the suite's, naming
+    ``location``. A failed ``login`` is never "not found": a wrong auth URL
+    must not read as a missing object."""
+    try:
+        yield
+    except OUTAGES as error:
+        raise StorageUnavailable(
+            f"Swift unreachable for {location}: {error}"
+        ) from error
+    except (ClientException, keystoneauth1.exceptions.ClientException) as error:
+        status = getattr(error, "http_status", None)
+        if status is not None and (status >= 500 or status in TRY_LATER):
+            raise StorageUnavailable(f"Swift failed on {location}: {error}") from error
+        if login:
+            raise StorageError(
+                f"Swift login failed for {location} (check SWIFT_AUTH_URL, "
+                f"SWIFT_ACCOUNT, SWIFT_PASSWORD, SWIFT_AUTH_VERSION): {error}"
+            ) from error
+        if status == 404:
+            raise ObjectNotFound(f"{location} does not exist") from error
+        raise StorageError(f"Swift refused {location}: {error}") from error
+
+
+class SwiftClient:
+    """A Swift account as one process uses it: one login shared by its
+    threads, one swiftclient ``Connection`` per thread."""
+
+    def __init__(self, login, timeout):
+        self._login = login  # (renew) -> (storage URL, token)
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._credentials = None
+        self._local = threading.local()
+
+    def credentials(self):
+        """The storage URL and token, from the first login of the process."""
+        with self._lock:
+            if self._credentials is None:
+                self._credentials = self._login(renew=False)
+            return self._credentials
+
+    def renew(self, refused_token):
+        """Credentials to replace ``refused_token``: the first thread to ask
+        logs in again, the threads refused with the same token get its new one."""
+        with self._lock:
+            if self._credentials is None or self._credentials[1] == refused_token:
+                self._credentials = None
+                self._credentials = self._login(renew=True)
+            return self._credentials
+
+    def connection(self):
+        """This thread's Connection. It never logs in nor retries by itself
+        (no credentials, ``retries=0``): :meth:`call` does both."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = swiftclient.client.Connection(retries=0, timeout=self.timeout)
+            self._local.connection = connection
+        return connection
+
+    def call(self, location, method, *args, **kwargs):
+        """``Connection.<method>(*args, **kwargs)`` with the process's token,
+        renewed and sent again once on 401; errors name ``location``."""
+        connection = self.connection()
+        with translated_errors(location, login=True):
+            url, token = self.credentials()
+        _authorize(connection, url, token)
+        with translated_errors(location):
+            try:
+                return getattr(connection, method)(*args, **kwargs)
+            except ClientException as error:
+                if error.http_status != 401:
+                    raise
+        with translated_errors(location, login=True):
+            url, token = self.renew(token)
+        _authorize(connection, url, token)
+        with translated_errors(location):
+            return getattr(connection, method)(*args, **kwargs)
+
+
+def _authorize(connection, url, token):
+    """Have ``connection`` send ``token`` to ``url``; its HTTP connection is
+    bound to the URL it was opened for, hence a new one for another URL."""
+    if connection.url != url:
+        connection.close()
+    connection.url, connection.token = url, token
+
+
+def client_from_config(config):
+    """The :class:`SwiftClient` of the ``SWIFT_*`` settings of ``config``."""
+    timeout = (config["SWIFT_CONNECT_TIMEOUT"], config["SWIFT_READ_TIMEOUT"])
+    if config["SWIFT_AUTH_VERSION"] == TEMPAUTH_VERSION:
+        login = tempauth_login(config, timeout)
+    else:
+        login = keystone_login(config)
+    return SwiftClient(login, timeout)
+
+
+def tempauth_login(config, timeout):
+    password = config["SWIFT_PASSWORD"]
+
+    def login(renew):
+        return swiftclient.client.get_auth(
+            config["SWIFT_AUTH_URL"],
+            config["SWIFT_ACCOUNT"],
+            None if password is None else password.reveal(),
+            auth_version=TEMPAUTH_VERSION,
+            timeout=timeout,
+        )
+
+    return login
+
+
+def keystone_login(config):
+    """A login through a keystoneauth session, which swiftclient asks for the
+    token and the object-store endpoint of the region."""
+    password = config["SWIFT_PASSWORD"]
+    credentials = {
+        "auth_url": config["SWIFT_AUTH_URL"],
+        "username": config["SWIFT_ACCOUNT"],
+        "password": None if password is None else password.reveal(),
+    }
+    if config["SWIFT_AUTH_VERSION"] == "2.0":
+        plugin = keystoneauth1.identity.v2.Password(
+            tenant_name=config["SWIFT_PROJECT_NAME"], **credentials
+        )
+    else:
+        plugin = keystoneauth1.identity.v3.Password(
+            project_name=config["SWIFT_PROJECT_NAME"],
+            user_domain_name=config["SWIFT_USER_DOMAIN_NAME"],
+            project_domain_name=config["SWIFT_PROJECT_DOMAIN_NAME"],
+            **credentials,
+        )
+    # keystoneauth takes one timeout, for connecting and reading.
+    session = keystoneauth1.session.Session(
+        auth=plugin, timeout=config["SWIFT_READ_TIMEOUT"]
+    )
+    region = config["SWIFT_REGION_NAME"]
+
+    def login(renew):
+        if renew:
+            session.invalidate()
+        return swiftclient.client.get_auth(
+            None, None, None, session=session, os_options={"region_name": region}
+        )
+
+    return login
+
+
+class ObjectBody(io.IOBase):
+    """A ranged download read as it arrives: never the whole object at once."""
+
+    def __init__(self, body, location):
+        super().__init__()
+        self._body = body
+        self.location = location
+
+    def readable(self):
+        return True
+
+    def read(self, size=-1):
+        with translated_errors(self.location):
+            return self._body.read(None if size is None or size < 0 else size)
+
+    def close(self):
+        if not self.closed:
+            self._body.close()
+        super().close()
+
+
+class SwiftStore(ObjectStore):
+    """One Swift container; large objects keep their segments in
+    ``<container>_segments``."""
+
+    scheme = "swift"
+
+    def __init__(self, client, container, large_object_size, segment_size):
+        super().__init__(container)
+        self.client = client
+        self.large_object_size = large_object_size
+        self.segment_size = segment_size
+        self.segments_container = f"{container}{SEGMENTS_SUFFIX}"
+
+    @classmethod
+    def from_config(cls, config, client, container):
+        return cls(
+            client,
+            container,
+            config["SWIFT_LARGE_OBJECT_SIZE"],
+            config["SWIFT_SEGMENT_SIZE"],
+        )
+
+    def _call(self, key, method, *args, **kwargs):
+        return self.client.call(self.location(key), method, *args, **kwargs)
+
+    def put(self, key, data, content_type=None):
+        content_type = content_type or "application/octet-stream"
+        if len(data) <= self.large_object_size:
+            self._upload(self.bucket, key, data, content_type)
+            return
+        manifest = self._upload_segments(key, data)
+        self._upload(
+            self.bucket,
+            key,
+            json.dumps(manifest),
+            content_type,
+            query_string="multipart-manifest=put",
+        )
+
+    def _upload_segments(self, key, data):
+        """Upload ``data`` in segments, several at once; the SLO manifest
+        listing them in order.
+
+        Segment names derive from the key and the sizes only: the content is
+        addressed by the key, so uploading it again rewrites the same segments.
+        """
+        size = len(data)
+
+        def upload(index, start):
+            chunk = data[start : start + self.segment_size]
+            name = f"{key}/slo/{size}/{self.segment_size}/{index:08d}"
+            etag = self._upload(self.segments_container, name, chunk)
+            return {
+                "path": f"/{self.segments_container}/{name}",
+                "etag": etag,
+                "size_bytes": len(chunk),
+            }
+
+        starts = range(0, size, self.segment_size)
+        with concurrent.futures.ThreadPoolExecutor(
+            min(SEGMENT_UPLOADS, len(starts)), thread_name_prefix="swift-segment"
+        ) as pool:
+            return list(pool.map(upload, range(len(starts)), starts))
+
+    def _upload(self, container, name, data, content_type=None, **options):
+        """PUT an object, creating its container on the first write (never on
+        a read); the object's etag. Swift accepts the PUT of an existing
+        container (202), so concurrent first writes all succeed."""
+        location = Location(self.scheme, container, name)
+
+        def put():
+            return self.client.call(
+                location, "put_object", container, name, data,
+                content_type=content_type, **options,
+            )  # fmt: skip
+
+        try:
+            return put()
+        except ObjectNotFound:
+            self.client.call(location, "put_container", container)
+            return put()
+
+    def get(self, key):
+        _headers, body = self._call(key, "get_object", self.bucket, key)
+        return body
+
+    def open(self, key, start=0, end=None):
+        headers = {}
+        if start or end is not None:
+            last = "" if end is None else end - 1
+            headers["Range"] = f"bytes={start}-{last}"
+        _headers, body = self._call(
+            key, "get_object", self.bucket, key,
+            resp_chunk_size=READ_SIZE, headers=headers,
+        )  # fmt: skip
+        return ObjectBody(body, self.location(key))
+
+    def head(self, key):
+        headers = self._call(key, "head_object", self.bucket, key)
+        return ObjectInfo(
+            key,
+            int(headers["content-length"]),
+            headers["etag"].strip('"'),
+            email.utils.parsedate_to_datetime(headers["last-modified"]),
+            headers.get("content-type", "application/octet-stream"),
+        )
+
+    def delete(self, key):
+        """Remove ``key``, with its segments when it is a large object.
+
+        A plain object must be deleted without ``multipart-manifest=delete``,
+        which Swift refuses for anything but a manifest: hence the HEAD first.
+        Swift reports a segment it failed to delete only in the response body,
+        which swiftclient drops: such a segment stays behind, as with
+        swiftclient's own ``swift delete``.
+        """
+        try:
+            headers = self._call(key, "head_object", self.bucket, key)
+            large = headers.get("x-static-large-object", "").lower() == "true"
+            query = "multipart-manifest=delete" if large else None
+            self._call(key, "delete_object", self.bucket, key, query_string=query)
+        except ObjectNotFound:
+            return
+
+    def list(self, prefix=""):
+        marker = ""
+        while True:
+            _headers, page = self._call(
+                prefix, "get_container", self.bucket, prefix=prefix, marker=marker
+            )
+            if not page:
+                return
+            for entry in page:
+                yield entry["name"]
+            marker = page[-1]["name"]

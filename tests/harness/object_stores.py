@@ -1,0 +1,48 @@
+"""Stores of every backend on the test servers, each in a new bucket.
+
+The integration tests of the S3 and Swift stores share their scenarios: a
+scenario names the backend it runs on, and gets its store here.
+"""
+
+import uuid
+
+from odoo_cloud.config import load
+from odoo_cloud.storage import Stores
+
+# S3 through Swift's s3api and through moto's server; Swift through its own API.
+BACKENDS = ("s3-swift-s3api", "s3-moto-server", "swift")
+
+
+def moto_environ(moto_server, **extra):
+    """The suite's ``AWS_*`` variables for moto's server."""
+    return {
+        "AWS_HOST": moto_server.endpoint_url,
+        "AWS_ACCESS_KEY_ID": moto_server.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": moto_server.secret_access_key,
+        "AWS_REGION": moto_server.region,
+        "AWS_ADDRESSING_STYLE": "path",
+        "AWS_MAX_ATTEMPTS": "1",
+        **extra,
+    }
+
+
+def backend_environ(request, backend, **extra):
+    """The variables reaching ``backend``, its server taken from the fixtures
+    of ``request``; requests fail at once instead of being retried."""
+    if backend == "s3-moto-server":
+        return moto_environ(request.getfixturevalue("moto_server"), **extra)
+    swift = request.getfixturevalue("swift")
+    if backend == "swift":
+        return swift.swift_environ(**extra)
+    return swift.s3_environ(AWS_MAX_ATTEMPTS="1", **extra)
+
+
+def new_store(environ, scheme):
+    """A store of ``scheme`` in a bucket no other test uses."""
+    return Stores(load(environ)).get(scheme, f"test-{uuid.uuid4().hex[:12]}")
+
+
+def backend_store(request, backend, **extra):
+    """A store of ``backend`` in a new bucket (see :func:`backend_environ`)."""
+    scheme = backend.split("-", 1)[0]
+    return new_store(backend_environ(request, backend, **extra), scheme)

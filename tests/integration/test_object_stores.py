@@ -1,0 +1,91 @@
+"""What every object store does alike, against real servers: S3 (Swift's
+s3api, moto's server) and Swift (its own API)."""
+
+import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from harness.object_stores import BACKENDS, backend_store
+
+from odoo_cloud.storage import ObjectNotFound, StorageUnavailable
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request):
+    return backend_store(request, request.param)
+
+
+def test_every_method_round_trips(store):
+    data = os.urandom(100_000)
+    store.put("ab/one", data, "image/png")  # creates the bucket on first write
+    store.put("ab/two", b"second")
+
+    assert store.get("ab/one") == data
+    info = store.head("ab/one")
+    assert (info.key, info.size, info.content_type) == ("ab/one", 100_000, "image/png")
+    assert info.etag == hashlib.md5(data).hexdigest()
+    assert info.last_modified.tzinfo is not None
+    assert store.exists("ab/two") and not store.exists("ab/three")
+    assert sorted(store.list("ab/")) == ["ab/one", "ab/two"]
+    assert list(store.list("zz/")) == []
+
+    store.delete("ab/two")
+    store.delete("ab/two")  # deleting twice is fine
+    assert not store.exists("ab/two")
+    with pytest.raises(ObjectNotFound, match=f"{store.scheme}://{store.bucket}/ab/two"):
+        store.get("ab/two")
+    with pytest.raises(ObjectNotFound):
+        store.head("ab/two")
+    assert str(store.location("ab/one")) == f"{store.scheme}://{store.bucket}/ab/one"
+
+
+def test_a_read_never_creates_the_bucket(store):
+    with pytest.raises(ObjectNotFound):
+        store.get("ab/one")
+    with pytest.raises(ObjectNotFound):
+        store.head("ab/one")
+    assert not store.exists("ab/one")
+    store.put("ab/one", b"the first write creates it")
+    assert store.get("ab/one") == b"the first write creates it"
+
+
+def test_ranges(store):
+    data = bytes(range(256)) * 40
+    store.put("k", data)
+    with store.open("k", 100, 200) as body:
+        assert body.read() == data[100:200]
+    with store.open("k", 10_000) as body:
+        assert body.read() == data[10_000:]
+    with store.open("k") as body:
+        assert body.read(10) == data[:10]
+        assert body.read(10) == data[10:20]
+    reader = store.reader("k", len(data))
+    assert reader.read(10) == data[:10]
+    reader.seek(5000)
+    assert reader.read(7) == data[5000:5007]
+    reader.seek(-3, os.SEEK_END)
+    assert reader.read() == data[-3:]
+    reader.close()
+
+
+def test_concurrent_first_writes_share_the_bucket_creation(store):
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: store.put(f"kl/{n}", b"x"), range(16)))
+    assert len(list(store.list("kl/"))) == 16
+
+
+@pytest.mark.parametrize("backend", ["s3-swift-s3api", "swift"])
+def test_stopped_endpoint_fails_with_storage_unavailable(request, swift, backend):
+    store = backend_store(request, backend)
+    store.put("gh/up", b"before the outage")
+    swift.stop_proxy()
+    try:
+        with pytest.raises(StorageUnavailable, match="unreachable") as raised:
+            store.get("gh/up")
+        assert f"{store.scheme}://{store.bucket}/gh/up" in str(raised.value)
+        with pytest.raises(StorageUnavailable):
+            store.put("gh/new", b"during the outage")
+    finally:
+        swift.start_proxy()
+    assert store.get("gh/up") == b"before the outage"
