@@ -330,7 +330,24 @@ class IrAttachment(models.Model):
         moving = [i for i in ids if i not in kept]
         _logger.info("moving %d attachments to %s (%d kept in the database)",
                      len(moving), store.location(""), len(kept))  # fmt: skip
+        self.browse(sorted(kept))._move_local_files_to_database()
         return self._run_migration(moving, upload_to(store, prefix), self._commit_moved)
+
+    def _move_local_files_to_database(self):
+        """Move what the rules keep in the database out of the filestore too,
+        so that no file of the database stays on the host's disk."""
+        local = self.filtered(
+            lambda a: a.store_fname and not Location.parse(a.store_fname)
+        )
+        batch_size = settings()["ATTACHMENT_STORAGE_BATCH_SIZE"]
+        for chunk in split_every(batch_size, local.ids):
+            records = self.browse(chunk)
+            names = set(records.mapped("store_fname"))
+            for record in records:
+                record.write({"raw": record.raw, "mimetype": record.mimetype})
+            self.env.cr.commit()
+            self._unlink_unused_local_files(names)
+            self.env.invalidate_all()
 
     def _commit_moved(self, done):
         """Point the moved rows at their objects, commit, then remove the local
@@ -345,13 +362,20 @@ class IrAttachment(models.Model):
                 [location, item.ident],
             )
         cr.commit()
-        local = {name for name in old.values() if name and not Location.parse(name)}
-        if not local:
+        self._unlink_unused_local_files(
+            {name for name in old.values() if name and not Location.parse(name)}
+        )
+
+    @api.model
+    def _unlink_unused_local_files(self, names):
+        """Remove the filestore files ``names`` no committed row uses any more."""
+        if not names:
             return
+        cr = self.env.cr
         cr.execute("SELECT store_fname FROM ir_attachment WHERE store_fname = ANY(%s)",
-                   [list(local)])  # fmt: skip
+                   [list(names)])  # fmt: skip
         still_used = {row[0] for row in cr.fetchall()}
-        for name in local - still_used:
+        for name in names - still_used:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self._full_path(name))
 
