@@ -5,9 +5,14 @@ all measured in this run on the same records.
     ODOO_SRC=/opt/odoo/18.0 .venv/bin/python bench/logs.py
 """
 
+import sys
+from pathlib import Path
+
+# bench/measure.py starts its servers with the test harness.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
 import logging
 import os
-import sys
 import threading
 import timeit
 

@@ -1,6 +1,14 @@
-"""Helpers shared by the benchmark scripts: timing and printing ratios."""
+"""Helpers shared by the benchmark scripts: timing and printing ratios.
 
+The scripts put ``tests/`` on ``sys.path`` before importing this module: the
+servers come from the test harness.
+"""
+
+import concurrent.futures
+import contextlib
 import time
+
+from harness.odoo_server import OdooServer
 
 
 def rate(step, duration=3.0):
@@ -27,3 +35,28 @@ def line(name, value, baseline=None, unit="/s"):
     """One result; with ``baseline``, its ratio to it."""
     ratio = f"  ratio {value / baseline:.2f}" if baseline else ""
     print(f"  {name:<44} {value:>10,.1f} {unit}{ratio}")
+
+
+def concurrent_rate(client, clients, duration):
+    """Calls per second of ``clients`` threads together; each thread runs the
+    step that ``client()`` returns (after its own setup, such as a login)."""
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        return sum(pool.map(lambda _: rate(client(), duration), range(clients)))
+
+
+def compare_odoo_servers(instance, database, log_dir, servers, measure, rounds=5):
+    """The best ``measure(server)`` of one ``odoo-bin`` (prefork, 2 workers) per
+    entry of ``servers`` (name -> (``--load`` modules, environment)); all run
+    at once, so that their rounds alternate."""
+    with contextlib.ExitStack() as stack:
+        measures = {}
+        for name, (load, env) in servers.items():
+            log_path = log_dir / f"odoo-{len(measures)}.log"
+            server = OdooServer(
+                instance, database, log_path, 2, load, env, ["--log-level=warn"]
+            )
+            server.start()
+            stack.callback(server.stop)
+            measure(server)  # warm the registry and caches
+            measures[name] = lambda server=server: measure(server)
+        return best_of(measures, rounds)

@@ -18,18 +18,16 @@ from pathlib import Path
 # The servers come from the test harness.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import concurrent.futures
-import contextlib
 import functools
 import json
 import tempfile
 
 import requests
-from harness.odoo_server import OdooInstance, OdooServer, find_odoo_src
+from harness.odoo_server import OdooInstance, find_odoo_src
 from harness.postgres_server import run_postgres
 from harness.redis_server import run_redis
 from harness.session_store import make_store
-from measure import best_of, line, rate
+from measure import best_of, compare_odoo_servers, concurrent_rate, line, rate
 
 CLIENTS = 4  # concurrent JSON-RPC clients
 ROUND = 1.0  # seconds per measure and round
@@ -88,7 +86,7 @@ def redis_env(server):
 def rpc_rate(server, database):
     """Authenticated /web/session/get_session_info calls per second."""
 
-    def client_rate():
+    def client():
         http = requests.Session()
         reply = http.post(
             f"{server.url}/web/session/authenticate",
@@ -96,16 +94,10 @@ def rpc_rate(server, database):
             timeout=30,
         )
         assert reply.json()["result"]["uid"] == 2, reply.text
+        url = f"{server.url}/web/session/get_session_info"
+        return lambda: http.post(url, json={}, timeout=30).raise_for_status()
 
-        def call():
-            http.post(
-                f"{server.url}/web/session/get_session_info", json={}, timeout=30
-            ).raise_for_status()
-
-        return rate(call, ROUND)
-
-    with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
-        return sum(pool.map(lambda _: client_rate(), range(CLIENTS)))
+    return concurrent_rate(client, CLIENTS, ROUND)
 
 
 def main():
@@ -158,18 +150,10 @@ def main():
                         redis_env(redis_server),
                     ),
                 }
-                with contextlib.ExitStack() as stack:
-                    measures = {}
-                    for name, (load, env) in servers.items():
-                        server = OdooServer(
-                            instance, database, base / f"odoo-{len(measures)}.log",
-                            2, load, env, ["--log-level=warn"],
-                        )  # fmt: skip
-                        server.start()
-                        stack.callback(server.stop)
-                        rpc_rate(server, database)  # warm the registry and caches
-                        measures[name] = functools.partial(rpc_rate, server, database)
-                    results = best_of(measures, rounds=3)
+                results = compare_odoo_servers(
+                    instance, database, base, servers,
+                    functools.partial(rpc_rate, database=database), rounds=3,
+                )  # fmt: skip
                 baseline = results["filesystem sessions (baseline)"]
                 line("filesystem sessions (baseline)", baseline)
                 line("session_redis", results["session_redis"], baseline)

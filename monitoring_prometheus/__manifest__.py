@@ -7,5 +7,6 @@
     "license": "AGPL-3",
     "depends": ["base"],
     "external_dependencies": {"python": ["odoo-cloud", "prometheus-client"]},
+    "post_load": "post_load",
     "installable": True,
 }

@@ -6,6 +6,7 @@
     "author": "Odoo Cloud Platform contributors",
     "license": "AGPL-3",
     "depends": ["base"],
-    "external_dependencies": {"python": ["odoo-cloud", "statsd"]},
+    "external_dependencies": {"python": ["odoo-cloud"]},
+    "post_load": "post_load",
     "installable": True,
 }

@@ -1,0 +1,100 @@
+"""Serve ``/metrics`` and the health probes, installed by ``post_load``.
+
+``post_load`` runs in the prefork master before it forks (the workers inherit
+the sink and the hooks, and write their own files), in the threaded server,
+and in the gevent process, which the master starts with the same ``--load``
+and which joins the master's multiprocess directory. A misconfiguration
+stops Odoo with ``SystemExit``: Odoo only logs an ordinary exception raised
+while loading a server-wide module.
+"""
+
+import atexit
+import functools
+import logging
+import math
+import os
+
+import odoo
+import psycopg2
+from odoo.tools import config as odoo_config
+
+from odoo_cloud import config, health
+from odoo_cloud.metrics import instrumentation, probes, prometheus, subscribe
+from odoo_cloud.sessions import RedisSessionStore
+from odoo_cloud.storage import configured_stores
+
+_logger = logging.getLogger(__name__)
+
+
+def post_load():
+    try:
+        settings = config.load(
+            running_env_option=odoo_config.get("running_env"), groups=("metrics",)
+        )
+        path, temporary = prometheus.prepare_directory(
+            settings["PROMETHEUS_MULTIPROC_DIR"], joining=odoo.evented
+        )
+        sink = prometheus.PrometheusSink(path)
+    except config.ConfigError as error:
+        raise SystemExit(f"monitoring_prometheus: {'; '.join(error.errors)}") from None
+    if temporary and not odoo.evented:
+        atexit.register(remove_directory, path, os.getpid())
+    subscribe(sink)
+    meter = instrumentation.instrument(odoo)
+    endpoints = probes.Probes(
+        sink,
+        prometheus.MetricsAccess.from_config(settings),
+        functools.partial(readiness_checks, settings["ODOO_HEALTH_TIMEOUT"]),
+        settings["ODOO_HEALTH_TIMEOUT"],
+    ).endpoints
+    meter.endpoints.update(endpoints)
+    port = settings["ODOO_PROMETHEUS_PORT"]
+    if port and not odoo.evented:
+        host = odoo_config["http_interface"] or "0.0.0.0"
+        app = functools.partial(meter, probes.not_found)
+        instrumentation.at_server_start(odoo, lambda: probes.serve(app, host, port))
+    _logger.info("Prometheus metrics at /metrics, multiprocess directory %s", path)
+
+
+def remove_directory(path, owner_pid):
+    """At exit of the process that made the directory; forked workers run
+    the same exit handlers and must leave it."""
+    if os.getpid() == owner_pid:
+        prometheus.remove_directory(path)
+
+
+def readiness_checks(timeout):
+    """The checks of this process now: the session store is replaced by
+    ``session_redis``, which may load after this addon."""
+    checks = {
+        "database": health.database_check(
+            functools.partial(connect, timeout=timeout), database_names()
+        )
+    }
+    session_store = odoo.http.root.session_store
+    if isinstance(session_store, RedisSessionStore):
+        checks["redis"] = session_store.sessions.check
+    stores = object_stores()
+    if stores:
+        checks["object_store"] = health.object_store_check(stores)
+    return checks
+
+
+def database_names():
+    """The server's databases (``--database``), or PostgreSQL's maintenance
+    database, which Odoo also uses to list databases."""
+    names = [name.strip() for name in (odoo_config["db_name"] or "").split(",")]
+    return [name for name in names if name] or ["postgres"]
+
+
+def connect(dbname, timeout):
+    """A new connection, not one of Odoo's pool: a probe must not take a
+    connection a request waits for, nor share one across a fork."""
+    _, options = odoo.sql_db.connection_info_for(dbname)
+    return psycopg2.connect(**options, connect_timeout=max(1, math.ceil(timeout)))
+
+
+def object_stores():
+    """The buckets new attachments go to, for the backends configured."""
+    stores = configured_stores(odoo_config.get("running_env"))
+    return stores.write_stores(database_names())

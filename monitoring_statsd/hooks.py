@@ -1,0 +1,38 @@
+"""Send the request metrics to statsd, installed by ``post_load``.
+
+``post_load`` runs in every process that serves (the prefork master, whose
+workers inherit the sink and open their own socket, the threaded server, the
+gevent process). A misconfiguration stops Odoo with ``SystemExit``.
+"""
+
+import logging
+
+import odoo
+from odoo.tools import config as odoo_config
+
+from odoo_cloud import config
+from odoo_cloud.metrics import instrumentation, subscribe
+from odoo_cloud.metrics.statsd import StatsdSink
+
+_logger = logging.getLogger(__name__)
+
+
+def post_load():
+    try:
+        settings = config.load(
+            running_env_option=odoo_config.get("running_env"), groups=("metrics",)
+        )
+        if not settings["ODOO_STATSD"]:
+            _logger.info("ODOO_STATSD is off: no metrics sent to statsd")
+            return
+        sink = StatsdSink.from_config(settings)
+    except config.ConfigError as error:
+        raise SystemExit(f"monitoring_statsd: {'; '.join(error.errors)}") from None
+    subscribe(sink)
+    instrumentation.instrument(odoo)
+    _logger.info(
+        "Metrics sent to statsd at %s:%s as %s*",
+        settings["STATSD_HOST"],
+        settings["STATSD_PORT"],
+        sink.prefix,
+    )
