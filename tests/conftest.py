@@ -16,6 +16,7 @@ pytest_plugins = [
     "harness.statsd_receiver",
     "harness.postgres_server",
     "harness.odoo_server",
+    "harness.prometheus_server",
 ]
 
 TESTS = Path(__file__).parent
