@@ -5,7 +5,7 @@
     "category": "Tools",
     "author": "Odoo Cloud Platform contributors",
     "license": "AGPL-3",
-    "depends": ["base"],
+    "depends": ["base_attachment_object_storage"],
     "external_dependencies": {"python": ["odoo-cloud"]},
     "installable": True,
 }

@@ -4,14 +4,16 @@ import argparse
 import re
 import sys
 
-from . import config
+from . import config, platform
 from .sessions import SessionStoreUnavailable, sessions_from_config
 from .sessions.filesystem import import_sessions, vacuum
 
 
 def check(args):
-    """Print the effective configuration; exit 2 listing every bad variable."""
-    effective, errors = config.parse()
+    """Print the effective configuration, then check it against the rules of
+    the running environment (``--env``, else RUNNING_ENV). Exit 2 listing
+    every bad variable, 1 listing every violated rule with its fix."""
+    effective, errors = config.parse(running_env_option=args.env)
     if errors:
         for line in errors:
             print(line, file=sys.stderr)
@@ -25,6 +27,15 @@ def check(args):
             print(f"[{group}]")
         shown = variable.display(setting.value)
         print(f"  {variable.name:<{width}}  {shown}  ({setting.source})")
+    env = args.env or effective.running_env
+    if env is None:
+        print("platform rules not checked: RUNNING_ENV is unset (or pass --env)")
+        return 0
+    violated = platform.violations(effective, env)
+    if violated:
+        print(platform.report(env, violated), file=sys.stderr)
+        return 1
+    print(f"RUNNING_ENV={env}: every platform rule holds")
     return 0
 
 
@@ -82,9 +93,17 @@ def main(argv=None):
         prog="odoo-cloud", description="Operate the Odoo cloud platform suite."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser(
-        "check", help="print the effective configuration, exit 2 if any is invalid"
-    ).set_defaults(run=check)
+    checker = commands.add_parser(
+        "check",
+        help="print the effective configuration, exit 2 if a variable is invalid, "
+        "1 if it breaks a rule of the running environment",
+    )
+    checker.add_argument(
+        "--env",
+        choices=config.RUNNING_ENVIRONMENTS,
+        help="check against this running environment instead of RUNNING_ENV's",
+    )
+    checker.set_defaults(run=check)
     commands.add_parser(
         "reference", help="print every variable, its default and meaning (Markdown)"
     ).set_defaults(run=reference)

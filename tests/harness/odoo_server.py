@@ -33,7 +33,7 @@ def find_odoo_src():
     """The Odoo 18.0 tree named by ``ODOO_SRC``, or the reason there is none."""
     src = os.environ.get("ODOO_SRC")
     if not src:
-        return None, "ODOO_SRC is not set: the Odoo tier needs an Odoo 18.0 tree"
+        return None, "ODOO_SRC is not set: no Odoo 18.0 source tree"
     release = Path(src, "odoo", "release.py")
     if not release.is_file():
         return None, f"ODOO_SRC={src} is not an Odoo source tree (no odoo/release.py)"
@@ -119,8 +119,9 @@ class OdooInstance:
             raise RuntimeError(f"odoo shell failed:\n{result.stdout}{result.stderr}")
         return json.loads(result.stdout.strip().splitlines()[-1])
 
-    def install(self, database, modules, template=None):
-        """Create ``database`` (from ``template`` if given) with ``modules``."""
+    def install(self, database, modules, template=None, env=None):
+        """Create ``database`` (from ``template`` if given) with ``modules``;
+        ``env`` is the environment of the installing ``odoo-bin``."""
         if template:
             self.postgres.psql(
                 f'CREATE DATABASE "{database}" OWNER {self.postgres.user} '
@@ -132,6 +133,7 @@ class OdooInstance:
         result = self.run(
             "-d", database, "-i", ",".join(modules),
             "--without-demo=all", "--stop-after-init", "--log-level=warn",
+            env=env,
         )  # fmt: skip
         if result.returncode:
             raise RuntimeError(
@@ -145,7 +147,16 @@ class OdooServer:
     """An ``odoo-bin`` serving one database on loopback, output in a log file."""
 
     def __init__(
-        self, instance, database, log_path, workers, load, env, args, program=None
+        self,
+        instance,
+        database,
+        log_path,
+        workers,
+        load,
+        env,
+        args,
+        program=None,
+        port=None,
     ):
         self.instance = instance
         self.database = database
@@ -155,7 +166,7 @@ class OdooServer:
         self.env = env
         self.args = list(args)
         self.program = program
-        self.port = free_port()
+        self.port = port or free_port()
         self.gevent_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
@@ -249,9 +260,9 @@ def odoo_database(odoo, odoo_template_db):
     """Factory: a fresh database with the given addons installed."""
     counter = iter(range(1, 1000))
 
-    def create(modules=("web",)):
+    def create(modules=("web",), env=None):
         name = f"odoo_cloud_test_{next(counter)}"
-        return odoo.install(name, list(modules), template=odoo_template_db)
+        return odoo.install(name, list(modules), template=odoo_template_db, env=env)
 
     return create
 

@@ -7,11 +7,13 @@ import pytest
 from harness.odoo_server import SUITE_ADDONS, run_addon_tests
 
 PROBE = Path(__file__).parent / "addons" / "odoo_cloud_probe"
+# cloud_platform refuses a database whose running environment is unknown.
+DEV = {"RUNNING_ENV": "dev"}
 
 
 @pytest.fixture(scope="module")
 def suite_database(odoo_database):
-    return odoo_database(SUITE_ADDONS)
+    return odoo_database(SUITE_ADDONS, env=DEV)
 
 
 def test_every_suite_addon_installs(odoo, suite_database):
@@ -30,6 +32,7 @@ def test_odoo_bin_serves_the_login_page(odoo_server, suite_database, workers):
         suite_database,
         load=("base", "web", "session_redis", "logging_json"),
         workers=workers,
+        env=DEV,
     )
     with urllib.request.urlopen(f"{server.url}/web/login", timeout=30) as reply:
         assert reply.status == 200

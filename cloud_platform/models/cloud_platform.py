@@ -1,0 +1,117 @@
+"""The rules of ``odoo_cloud.platform``, checked when the registry loads, and
+the installation of the attachment storage they demand."""
+
+import logging
+
+from odoo import api, models
+from odoo.tools import config as odoo_config
+
+from odoo_cloud import config, platform
+
+_logger = logging.getLogger(__name__)
+
+
+class CloudPlatform(models.AbstractModel):
+    _name = "cloud.platform"
+    _description = "Cloud platform checks and installation"
+
+    def _register_hook(self):
+        super()._register_hook()
+        self.check(loading=True)
+
+    @api.model
+    def _settings(self):
+        return config.parse(running_env_option=odoo_config.get("running_env"))
+
+    @api.model
+    def _location(self):
+        return self.env["ir.config_parameter"].sudo().get_param(platform.LOCATION)
+
+    @api.model
+    def check(self, loading=False):
+        """Raise when the configuration breaks a rule of the running
+        environment; with ODOO_CLOUD_PLATFORM_UNSAFE=1, log it and go on."""
+        settings, errors = self._settings()
+        problem = (
+            config.ConfigError(errors) if errors else self._violated(settings, loading)
+        )
+        if problem is None:
+            _logger.info(
+                "cloud platform: %s follows every rule of %s",
+                self.env.cr.dbname,
+                settings.running_env,
+            )
+            return
+        unsafe = settings.settings.get("ODOO_CLOUD_PLATFORM_UNSAFE")
+        if unsafe and unsafe.value:
+            _logger.warning(
+                "cloud platform: ODOO_CLOUD_PLATFORM_UNSAFE=1, %s is used "
+                "although it is configured wrongly:\n%s",
+                self.env.cr.dbname,
+                problem,
+            )
+            return
+        _logger.error("cloud platform: %s refused:\n%s", self.env.cr.dbname, problem)
+        raise problem
+
+    @api.model
+    def _violated(self, settings, loading):
+        """The PlatformError of every rule broken, or None.
+
+        While the registry loads (``loading``), an ``ir_attachment.location``
+        never set is only reported: install() sets it, from a registry that
+        has to load first.
+        """
+        env = settings.running_env
+        violated = platform.violations(settings, env, self.env.cr.dbname)
+        if env in platform.RULES:
+            schemes = self.env["ir.attachment"]._object_storage_schemes()
+            current = self._location()
+            found = platform.check_location(settings, env, schemes, current or "file")
+            if found and loading and not current:
+                _logger.warning(
+                    "cloud platform: %s is not set in %s: run install() "
+                    "(anthem odoo.addons.cloud_platform.songs::install)",
+                    platform.LOCATION,
+                    self.env.cr.dbname,
+                )
+            else:
+                violated += found
+        return platform.PlatformError(env, violated) if violated else None
+
+    @api.model
+    def install(self):
+        """Put the attachments where the running environment wants them: set
+        ``ir_attachment.location``, check every rule, move the attachments
+        stored elsewhere. Run again, it changes nothing and only verifies.
+        Returns the location."""
+        settings = config.load(running_env_option=odoo_config.get("running_env"))
+        env = settings.running_env
+        if env not in platform.RULES:
+            raise platform.PlatformError(env, platform.check_running_env(env))
+        schemes = self.env["ir.attachment"]._object_storage_schemes()
+        location = platform.attachment_location(settings, env, schemes)
+        current = self._location()
+        if location is None:
+            violated = platform.check_location(settings, env, schemes, current)
+            raise platform.PlatformError(env, violated)
+        if current != location:
+            was = current or "unset"
+            _logger.info(
+                "cloud platform: %s = %s (was %s)", platform.LOCATION, location, was
+            )
+            self.env["ir.config_parameter"].sudo().set_param(
+                platform.LOCATION, location
+            )
+        self.check()
+        _logger.info(
+            "cloud platform: moving the attachments stored elsewhere to %s", location
+        )
+        self.env["ir.attachment"].sudo().force_storage()
+        _logger.info(
+            "cloud platform: %s installed for %s, attachments in %s",
+            self.env.cr.dbname,
+            env,
+            location,
+        )
+        return location

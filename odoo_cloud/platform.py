@@ -1,0 +1,313 @@
+"""What each running environment demands of the configuration, declared once.
+
+The rules are the platform's deployment rules: production, integration and
+test keep their HTTP sessions in Redis under a prefix naming the project and
+the environment (``<project>-odoo-<env>``); production and integration keep
+their attachments in an object store whose bucket or container is named the
+same way, and write JSON logs; test keeps its attachments in the database, as
+it is recreated from scratch at every release; dev requires nothing.
+
+A production bucket is refused in every other environment, even when its name
+is not checked (``*_UNSTRUCTURED``): an integration restored from a production
+dump must never write into production's files.
+
+``odoo-cloud check`` checks the variables; the cloud_platform addon checks the
+same rules plus what only the database knows (its name, which ``{db}``
+stands for, and ``ir_attachment.location``), and refuses to load when one is
+violated.
+"""
+
+import re
+from dataclasses import dataclass
+
+from .config import RUNNING_ENVIRONMENTS, VARIABLES_BY_NAME
+
+# <project> in names: the stack name of the project (``acme`` in
+# ``acme-odoo-prod``), never the database name, which must not name the client.
+PROJECT = "[a-z0-9][a-z0-9_-]*"
+PRODUCTION_NAME = re.compile(rf"^{PROJECT}-odoo-prod(?![a-z0-9_])")
+# What ``{db}`` is checked as when no database is known (odoo-cloud check).
+DB_STAND_IN = "db"
+LOCATION = "ir_attachment.location"
+
+# Where attachments go (the ``ir_attachment.location`` install() sets).
+OBJECT_STORAGE = "object storage"
+DATABASE = "db"
+AS_CONFIGURED = "as configured"  # the configured object store, else the filestore
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What one running environment demands."""
+
+    redis_sessions: bool  # ODOO_SESSION_REDIS=1, prefix <project>-odoo-<env>
+    json_logs: bool  # ODOO_LOGGING_JSON=1
+    attachments: str  # OBJECT_STORAGE (named <project>-odoo-<env>), DATABASE, ...
+
+
+RULES = {
+    "prod": Rules(redis_sessions=True, json_logs=True, attachments=OBJECT_STORAGE),
+    "integration": Rules(
+        redis_sessions=True, json_logs=True, attachments=OBJECT_STORAGE
+    ),
+    "test": Rules(redis_sessions=True, json_logs=False, attachments=DATABASE),
+    "dev": Rules(redis_sessions=False, json_logs=False, attachments=AS_CONFIGURED),
+}
+
+
+@dataclass(frozen=True)
+class Store:
+    """An object store backend as the platform rules see it."""
+
+    scheme: str  # its ir_attachment.location
+    addon: str
+    name: str  # the variable naming the bucket or container written to
+    unstructured: str  # the variable lifting the name rule
+    credentials: tuple = ()  # variables it cannot work without
+
+
+STORES = (
+    Store("s3", "attachment_s3", "AWS_BUCKETNAME", "AWS_BUCKETNAME_UNSTRUCTURED"),
+    Store(
+        "swift",
+        "attachment_swift",
+        "SWIFT_WRITE_CONTAINER",
+        "SWIFT_WRITE_CONTAINER_UNSTRUCTURED",
+        ("SWIFT_AUTH_URL", "SWIFT_ACCOUNT", "SWIFT_PASSWORD"),
+    ),
+)
+REDIS_ADDRESSES = (
+    "ODOO_SESSION_REDIS_URL",
+    "ODOO_SESSION_REDIS_HOST",
+    "ODOO_SESSION_REDIS_SENTINEL_HOST",
+)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: the variable, what it holds (as it may be shown),
+    what it should hold, and how to fix it."""
+
+    variable: str
+    value: str
+    expected: str
+    fix: str
+
+    def __str__(self):
+        return (
+            f"{self.variable}={self.value}: expected {self.expected}\n  fix: {self.fix}"
+        )
+
+
+class PlatformError(Exception):
+    """The configuration breaks rules of the running environment."""
+
+    def __init__(self, running_env, violations):
+        self.running_env = running_env
+        self.violations = list(violations)
+        super().__init__(report(running_env, self.violations))
+
+
+def report(running_env, violations):
+    """The violations as a text naming the environment, one rule per item."""
+    count = len(violations)
+    head = (
+        f"RUNNING_ENV={running_env or '(unset)'}: {count} platform "
+        f"rule{'s' if count > 1 else ''} violated"
+    )
+    return "\n".join([head, *(f"- {violation}" for violation in violations)])
+
+
+def named(env):
+    """The name pattern of ``env``'s prefix, bucket and container."""
+    return f"<project>-odoo-{env} (regex ^{PROJECT}-odoo-{env}$)"
+
+
+def _shown(config, name):
+    return VARIABLES_BY_NAME[name].display(config[name])
+
+
+def _violation(config, name, expected, fix):
+    return Violation(name, _shown(config, name), expected, fix)
+
+
+def check_running_env(env):
+    if env in RULES:
+        return []
+    return [
+        Violation(
+            "RUNNING_ENV",
+            "(unset)" if env is None else repr(env),
+            f"one of {', '.join(RUNNING_ENVIRONMENTS)}",
+            "set RUNNING_ENV (or Odoo's running_env option) to the environment "
+            "this instance runs as",
+        )
+    ]
+
+
+def check_sessions(config, env):
+    """Redis sessions, reachable, under ``<project>-odoo-<env>``."""
+    if not RULES[env].redis_sessions:
+        return []
+    found = []
+    if not config["ODOO_SESSION_REDIS"]:
+        found.append(
+            _violation(
+                config,
+                "ODOO_SESSION_REDIS",
+                "1 (sessions in Redis)",
+                "set ODOO_SESSION_REDIS=1 and add session_redis to Odoo's --load",
+            )
+        )
+    if all(config.source(name) == "default" for name in REDIS_ADDRESSES):
+        found.append(
+            _violation(
+                config,
+                "ODOO_SESSION_REDIS_HOST",
+                "the platform's Redis host, set explicitly",
+                "set ODOO_SESSION_REDIS_HOST (or ODOO_SESSION_REDIS_URL, or "
+                "ODOO_SESSION_REDIS_SENTINEL_HOST)",
+            )
+        )
+    if not re.fullmatch(f"{PROJECT}-odoo-{env}", config["ODOO_SESSION_REDIS_PREFIX"]):
+        found.append(
+            _violation(
+                config,
+                "ODOO_SESSION_REDIS_PREFIX",
+                named(env),
+                f"set ODOO_SESSION_REDIS_PREFIX=<project>-odoo-{env}",
+            )
+        )
+    return found
+
+
+def check_object_storage(config, env, dbname=None):
+    """The bucket or container: required and named after ``env`` where
+    attachments go to object storage, never production's elsewhere."""
+    configured = [store for store in STORES if config[store.name]]
+    found = []
+    names_to_check = []
+    for store in configured:
+        name = config[store.name].replace("{db}", dbname or DB_STAND_IN)
+        if env != "prod" and PRODUCTION_NAME.match(name):
+            found.append(
+                _violation(
+                    config,
+                    store.name,
+                    f"not a production name (<project>-odoo-prod) in {env}",
+                    f"use the bucket of {env}, <project>-odoo-{env}: no other "
+                    "environment may write into production's",
+                )
+            )
+        elif not config[store.unstructured]:
+            names_to_check.append((store, name))
+    if RULES[env].attachments != OBJECT_STORAGE:
+        return found
+    if not configured:
+        found.append(
+            Violation(
+                " or ".join(store.name for store in STORES),
+                "(unset)",
+                f"an object store for the attachments of {env}, named {named(env)}",
+                " or ".join(
+                    f"set {store.name} and install {store.addon}" for store in STORES
+                ),
+            )
+        )
+    if len(configured) > 1:
+        found.append(
+            Violation(
+                " and ".join(store.name for store in configured),
+                "(both set)",
+                "one object store: new attachments go to one of them",
+                "unset the variable of the store not used",
+            )
+        )
+    for store in configured:
+        found.extend(
+            _violation(
+                config,
+                variable,
+                f"set: {store.name} is a {store.scheme} container",
+                f"set {variable}",
+            )
+            for variable in store.credentials
+            if not config[variable]
+        )
+    for store, name in names_to_check:
+        if not re.fullmatch(f"{PROJECT}-odoo-{env}", name):
+            found.append(
+                _violation(
+                    config,
+                    store.name,
+                    named(env),
+                    f"rename it <project>-odoo-{env}, or set "
+                    f"{store.unstructured}=1 if the platform names it otherwise",
+                )
+            )
+    return found
+
+
+def check_logging(config, env):
+    if not RULES[env].json_logs or config["ODOO_LOGGING_JSON"]:
+        return []
+    return [
+        _violation(
+            config,
+            "ODOO_LOGGING_JSON",
+            "1 (JSON logs)",
+            "set ODOO_LOGGING_JSON=1 and add logging_json to Odoo's --load",
+        )
+    ]
+
+
+def violations(config, env, dbname=None):
+    """Every rule of ``env`` that ``config`` breaks; ``dbname`` expands
+    ``{db}`` in bucket names (a stand-in is checked without it)."""
+    unknown = check_running_env(env)
+    if unknown:
+        return unknown
+    return [
+        *check_sessions(config, env),
+        *check_object_storage(config, env, dbname),
+        *check_logging(config, env),
+    ]
+
+
+def attachment_location(config, env, schemes):
+    """The ``ir_attachment.location`` of ``env``, given the object store
+    backends installed in the database (``schemes``); None when ``env``
+    demands an object store and none is both installed and configured."""
+    rule = RULES[env].attachments
+    if rule == DATABASE:
+        return "db"
+    usable = [s.scheme for s in STORES if s.scheme in schemes and config[s.name]]
+    if usable:
+        return usable[0]
+    return None if rule == OBJECT_STORAGE else "file"
+
+
+def check_location(config, env, schemes, current):
+    """``ir_attachment.location`` (``current``) against :func:`attachment_location`."""
+    expected = attachment_location(config, env, schemes)
+    if expected is None:
+        stores = " or ".join(f"{s.addon} ({s.name})" for s in STORES)
+        return [
+            Violation(
+                LOCATION,
+                current or "(unset)",
+                f"an object store in {env}: {' or '.join(s.scheme for s in STORES)}",
+                f"install and configure {stores}, then run install()",
+            )
+        ]
+    if current != expected:
+        return [
+            Violation(
+                LOCATION,
+                current or "(unset)",
+                expected,
+                "run env['cloud.platform'].install() "
+                "(anthem odoo.addons.cloud_platform.songs::install)",
+            )
+        ]
+    return []
