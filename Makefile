@@ -1,4 +1,4 @@
-# The two commands of README.md: `make setup`, then `make test`.
+# The commands of README.md: `make setup`, then `make run` or `make test`.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -10,10 +10,11 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 DEBIAN_PACKAGES := \
 	redis-server redis-sentinel postgresql memcached \
 	swift swift-proxy swift-account swift-container swift-object \
+	prometheus chromium \
 	python3-venv build-essential libpq-dev libldap2-dev libsasl2-dev git
 PIP := $(VENV)/bin/pip
 
-.PHONY: setup debian-packages python-packages test lint readme
+.PHONY: setup debian-packages python-packages run run-check test lint readme screenshot
 
 setup: debian-packages python-packages
 
@@ -35,6 +36,13 @@ python-packages:
 	$(if $(ODOO_SRC),echo $(abspath $(ODOO_SRC)) > $$($(VENV)/bin/python -c \
 		'import sysconfig; print(sysconfig.get_paths()["purelib"])')/odoo-src.pth)
 
+# The whole platform on loopback, data in .run/ (tools/run_platform.py).
+run:
+	$(VENV)/bin/python tools/run_platform.py
+
+run-check:
+	$(VENV)/bin/python tools/run_platform.py --check
+
 test:
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
@@ -43,3 +51,8 @@ lint:
 
 readme:
 	$(VENV)/bin/python tests/readme_reference.py --write
+
+# docs/prometheus-request-rate.png, the README's picture of a real run (needs ODOO_SRC).
+screenshot:
+	$(VENV)/bin/python -m pytest tests/odoo/test_monitoring_dashboard.py \
+		--prometheus-screenshot=docs/prometheus-request-rate.png

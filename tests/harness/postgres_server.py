@@ -60,14 +60,14 @@ def run_as_postgres():
 
 
 class PostgresCluster(RestartableServer):
-    """A cluster in a temporary directory, served on 127.0.0.1:``port`` and a
-    unix socket in that directory."""
+    """A cluster in ``directory`` (a new temporary one by default), served on
+    127.0.0.1:``port`` and a unix socket in that directory."""
 
     name = "postgres"
     user = ROLE
     password = PASSWORD
 
-    def __init__(self, base_dir):
+    def __init__(self, base_dir, directory=None):
         self.bin_dir = bin_dir()
         self.prefix = run_as_postgres()
         self.log_path = base_dir / "postgres.log"
@@ -75,7 +75,7 @@ class PostgresCluster(RestartableServer):
         self.port = free_port()
         # Short and outside pytest's root-only directories: the postgres user
         # must reach it, and a unix socket path is limited to 107 bytes.
-        self.dir = Path(tempfile.mkdtemp(prefix="odoo-cloud-pg-"))
+        self.dir = Path(directory or tempfile.mkdtemp(prefix="odoo-cloud-pg-"))
         self.data_dir = self.dir / "data"
         self.socket_dir = self.dir
 
@@ -105,6 +105,10 @@ class PostgresCluster(RestartableServer):
         )
         if result.returncode:
             raise RuntimeError(f"initdb failed:\n{result.stdout}{result.stderr}")
+
+    def create_role(self):
+        """The role Odoo connects as, allowed to create its databases."""
+        self.psql(f"CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}'")
 
     def command(self):
         settings = [
@@ -174,7 +178,7 @@ def run_postgres(base_dir):
     try:
         cluster.create()
         cluster.start()
-        cluster.psql(f"CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}'")
+        cluster.create_role()
         yield cluster
     finally:
         cluster.stop()

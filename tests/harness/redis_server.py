@@ -65,7 +65,8 @@ class RedisProcess(RestartableServer):
         self.host = HOST
         self.port = free_port()
         self.dir = base_dir / name
-        self.dir.mkdir()
+        # Kept between runs by `make run`, whose Redis persists its sessions.
+        self.dir.mkdir(exist_ok=True)
         self.config_path = self.dir / f"{name}.conf"
         # Written once: a sentinel rewrites its own file with what it learns,
         # and a restarted sentinel must read that back, not the first version.
