@@ -98,6 +98,14 @@ OBJECT_STORE_ERRORS = Metric(
     ("backend", "operation"),
 )
 
+# The error counter of each timed operation: the Prometheus sink shows it at 0
+# from the operation's first call on, so that Prometheus sees its first error
+# as an increase.
+ERRORS_OF = {
+    SESSION_STORE_DURATION.name: SESSION_STORE_ERRORS,
+    OBJECT_STORE_DURATION.name: OBJECT_STORE_ERRORS,
+}
+
 METRICS = (
     HTTP_REQUESTS,
     HTTP_REQUEST_DURATION,

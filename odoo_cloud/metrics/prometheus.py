@@ -20,7 +20,7 @@ import shutil
 import tempfile
 
 from ..config import ConfigError, networks
-from .catalog import METRICS
+from .catalog import ERRORS_OF, METRICS
 
 _logger = logging.getLogger(__name__)
 
@@ -110,6 +110,7 @@ class PrometheusSink:
         self._client = prometheus_client
         self._multiprocess = multiprocess
         self._metrics = {metric.name: self._build(metric) for metric in METRICS}
+        self._counted = set()
 
     def _build(self, metric):
         options = {"labelnames": metric.labels, "registry": None}
@@ -133,6 +134,10 @@ class PrometheusSink:
 
     def observe(self, metric, labels, value):
         self._child(metric, labels).observe(value)
+        errors = ERRORS_OF.get(metric.name)
+        if errors is not None and (errors.name, labels) not in self._counted:
+            self._counted.add((errors.name, labels))
+            self._child(errors, labels)  # the series, at 0
 
     def set_gauge(self, metric, labels, value):
         self._child(metric, labels).set(value)

@@ -34,6 +34,7 @@ FORKED = textwrap.dedent(
                 )
             recorder.adjust_gauge(catalog.HTTP_REQUESTS_IN_FLIGHT, (), 1)
             recorder.set_gauge(catalog.WORKER_MEMORY, ("http",), 1000)
+            recorder.observe(catalog.SESSION_STORE_DURATION, ("get",), 0.001)
             os.write(written, b"x")
             signal.pause()  # in flight until killed
         children.append(pid)
@@ -78,6 +79,10 @@ def test_forked_processes_add_up_and_a_dead_one_leaves_no_gauge(tmp_path):
     # The killed process's counts stay; its gauges are gone.
     assert [s.value for s in values("odoo_http_requests_total")] == [15]
     assert [s.value for s in values("odoo_http_requests_in_flight")] == [2]
+    # A timed operation shows its error counter at 0 before its first error,
+    # so that Prometheus counts that error as an increase.
+    errors = values("odoo_session_store_errors_total")
+    assert [(s.labels, s.value) for s in errors] == [({"operation": "get"}, 0)]
     memory = values("odoo_worker_memory_bytes")
     assert sorted(s.labels["pid"] for s in memory) == sorted(alive.split())
 
