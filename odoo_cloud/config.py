@@ -708,6 +708,9 @@ VARIABLES = (
     ),
 )
 VARIABLES_BY_NAME = {variable.name: variable for variable in VARIABLES}
+# Per object store backend, the variable naming the bucket (or container)
+# new attachments are written to.
+WRITE_BUCKET_VARIABLES = {"s3": "AWS_BUCKETNAME", "swift": "SWIFT_WRITE_CONTAINER"}
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ violated.
 import re
 from dataclasses import dataclass
 
-from .config import RUNNING_ENVIRONMENTS, VARIABLES_BY_NAME
+from .config import RUNNING_ENVIRONMENTS, VARIABLES_BY_NAME, WRITE_BUCKET_VARIABLES
 
 # <project> in names: the stack name of the project (``acme`` in
 # ``acme-odoo-prod``), never the database name, which must not name the client.
@@ -61,17 +61,20 @@ class Store:
 
     scheme: str  # its ir_attachment.location
     addon: str
-    name: str  # the variable naming the bucket or container written to
     unstructured: str  # the variable lifting the name rule
     credentials: tuple = ()  # variables it cannot work without
 
+    @property
+    def name(self):
+        """The variable naming the bucket or container written to."""
+        return WRITE_BUCKET_VARIABLES[self.scheme]
+
 
 STORES = (
-    Store("s3", "attachment_s3", "AWS_BUCKETNAME", "AWS_BUCKETNAME_UNSTRUCTURED"),
+    Store("s3", "attachment_s3", "AWS_BUCKETNAME_UNSTRUCTURED"),
     Store(
         "swift",
         "attachment_swift",
-        "SWIFT_WRITE_CONTAINER",
         "SWIFT_WRITE_CONTAINER_UNSTRUCTURED",
         ("SWIFT_AUTH_URL", "SWIFT_ACCOUNT", "SWIFT_PASSWORD"),
     ),

@@ -8,7 +8,7 @@ import functools
 import threading
 from typing import NamedTuple
 
-from ..config import load
+from ..config import WRITE_BUCKET_VARIABLES, load
 from ..metrics import measure_object_store
 from ..process import PerProcess
 from . import s3, swift
@@ -41,16 +41,13 @@ CONFIG_GROUPS = ("attachments", "s3", "swift")
 
 
 class Backend(NamedTuple):
-    bucket_variable: str  # names the bucket new content is written to
     connect: object  # config -> client
     store: object  # (config, client, bucket) -> ObjectStore
 
 
 BACKENDS = {
-    "s3": Backend("AWS_BUCKETNAME", s3.client_from_config, s3.S3Store.from_config),
-    "swift": Backend(
-        "SWIFT_WRITE_CONTAINER", swift.client_from_config, swift.SwiftStore.from_config
-    ),
+    "s3": Backend(s3.client_from_config, s3.S3Store.from_config),
+    "swift": Backend(swift.client_from_config, swift.SwiftStore.from_config),
 }
 
 
@@ -85,7 +82,8 @@ class Stores:
 
     def write_bucket(self, scheme, dbname):
         """The bucket database ``dbname`` writes to, ``{db}`` expanded."""
-        variable = self._backend(scheme).bucket_variable
+        self._backend(scheme)  # an unknown scheme is refused by its name
+        variable = WRITE_BUCKET_VARIABLES[scheme]
         template = self.config[variable]
         if not template:
             raise StorageError(f"{variable} is not set: no bucket to write to")
@@ -97,8 +95,8 @@ class Stores:
         if self.config["DISABLE_ATTACHMENT_STORAGE"]:
             return []
         found = []
-        for scheme, backend in BACKENDS.items():
-            template = self.config[backend.bucket_variable]
+        for scheme in BACKENDS:
+            template = self.config[WRITE_BUCKET_VARIABLES[scheme]]
             if template:
                 names = dbnames if "{db}" in template else [""]
                 found += [self.get(scheme, self.write_bucket(scheme, n)) for n in names]
