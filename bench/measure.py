@@ -9,6 +9,16 @@ import contextlib
 import time
 
 from harness.odoo_server import OdooServer
+from harness.odoo_trees import usable_tree
+
+
+def odoo_tree():
+    """The Odoo tree the benchmarks serve (the first of ``ODOO_SRC``), or None,
+    and why not."""
+    try:
+        return usable_tree(), None
+    except ValueError as error:
+        return None, str(error)
 
 
 def rate(step, duration=3.0):

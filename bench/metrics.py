@@ -10,7 +10,7 @@
 
 Every server is started here with the test harness and stopped at the end.
 Figures are printed, never asserted. Run:
-``ODOO_SRC=/opt/odoo/18.0 .venv/bin/python bench/metrics.py``.
+``ODOO_SRC=/path/to/odoo .venv/bin/python bench/metrics.py``.
 """
 
 import sys
@@ -24,10 +24,10 @@ import tempfile
 import time
 
 import requests
-from harness.odoo_server import OdooInstance, find_odoo_src
+from harness.odoo_server import OdooInstance
 from harness.postgres_server import run_postgres
 from harness.statsd_receiver import run_statsd_receiver
-from measure import compare_odoo_servers, concurrent_rate, line, rate
+from measure import compare_odoo_servers, concurrent_rate, line, odoo_tree, rate
 
 from odoo_cloud.metrics import catalog, prometheus, recorder
 from odoo_cloud.metrics.http import RequestMeter
@@ -134,7 +134,7 @@ def _timed(function):
 
 
 def main():
-    src, reason = find_odoo_src()
+    tree, reason = odoo_tree()
     with tempfile.TemporaryDirectory(prefix="bench-metrics-") as tmp:
         base = Path(tmp)
         # First: prometheus_client must see PROMETHEUS_MULTIPROC_DIR on import.
@@ -142,12 +142,12 @@ def main():
         scrape_time(directory)
         with run_statsd_receiver() as receiver:
             meter_cost(directory, receiver)
-        if src is None:
+        if tree is None:
             print(f"odoo-bin requests skipped: {reason}")
             return
         print(f"JSON-RPC, {CLIENTS} clients, odoo-bin prefork 2 workers")
         with run_postgres(base) as postgres, run_statsd_receiver() as receiver:
-            instance = OdooInstance(src, postgres, base / "odoo-data")
+            instance = OdooInstance(tree, postgres, base / "odoo-data")
             database = instance.install("bench_metrics", ["web"])
             monitoring_env = {
                 "PROMETHEUS_MULTIPROC_DIR": str(base / "odoo-metrics"),

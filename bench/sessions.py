@@ -2,14 +2,14 @@
 
 1. store get+save cycles per second vs raw redis-py GET+SET on the same
    redis-server (target ratio >= 0.8);
-2. vs Odoo's own FilesystemSessionStore, when ``ODOO_SRC`` names an Odoo 18
-   tree;
+2. vs Odoo's own FilesystemSessionStore, when Odoo can be imported (run in
+   the environment of an Odoo series);
 3. authenticated JSON-RPC requests per second on ``odoo-bin`` (prefork, 2
    workers) with and without ``session_redis`` (target ratio >= 0.95).
 
 Every server is started here with the test harness and stopped at the end.
 Figures are printed, never asserted. Run:
-``ODOO_SRC=/opt/odoo/18.0 .venv/bin/python bench/sessions.py``.
+``ODOO_SRC=/path/to/odoo .venv/odoo-18.0/bin/python bench/sessions.py``.
 """
 
 import sys
@@ -23,11 +23,18 @@ import json
 import tempfile
 
 import requests
-from harness.odoo_server import OdooInstance, find_odoo_src
+from harness.odoo_server import OdooInstance
 from harness.postgres_server import run_postgres
 from harness.redis_server import run_redis
 from harness.session_store import make_store
-from measure import best_of, compare_odoo_servers, concurrent_rate, line, rate
+from measure import (
+    best_of,
+    compare_odoo_servers,
+    concurrent_rate,
+    line,
+    odoo_tree,
+    rate,
+)
 
 CLIENTS = 4  # concurrent JSON-RPC clients
 ROUND = 1.0  # seconds per measure and round
@@ -66,12 +73,15 @@ def store_cycles(store):
     return lambda: rate(cycle, ROUND)
 
 
-def odoo_session_classes(src):
-    """Odoo's Session and FilesystemSessionStore, imported from ``src``."""
-    sys.path.insert(0, str(src))
-    import odoo.http
-
-    return odoo.http.Session, odoo.http.FilesystemSessionStore
+def odoo_session_classes():
+    """Odoo's Session and FilesystemSessionStore, or None and why not."""
+    try:
+        import odoo.http
+    except ImportError as error:
+        return None, (
+            f"Odoo cannot be imported ({error}): run in an Odoo series' environment"
+        )
+    return (odoo.http.Session, odoo.http.FilesystemSessionStore), None
 
 
 def redis_env(server):
@@ -101,7 +111,8 @@ def rpc_rate(server, database):
 
 
 def main():
-    src, reason = find_odoo_src()
+    tree, reason = odoo_tree()
+    odoo_classes, import_reason = odoo_session_classes()
     with tempfile.TemporaryDirectory(prefix="bench-sessions-") as tmp:
         base = Path(tmp)
         with run_redis(base) as redis_server:
@@ -116,8 +127,8 @@ def main():
                 "raw redis-py GET+SET (baseline)": raw_cycles(redis_server),
                 "RedisSessionStore get+save": store_cycles(store),
             }
-            if src is not None:
-                session_class, filesystem_store = odoo_session_classes(src)
+            if odoo_classes is not None:
+                session_class, filesystem_store = odoo_classes
                 odoo_store = make_store(environ)
                 odoo_store.session_class = session_class
                 fs_dir = base / "fs-sessions"
@@ -136,12 +147,14 @@ def main():
                     ),
                 }.get(name)
                 line(name, value, results[baseline] if baseline else None)
-            if src is None:
-                print(f"Odoo's filesystem store and JSON-RPC skipped: {reason}")
+            if odoo_classes is None:
+                print(f"Odoo's filesystem store skipped: {import_reason}")
+            if tree is None:
+                print(f"JSON-RPC skipped: {reason}")
                 return
             print(f"JSON-RPC, {CLIENTS} clients, odoo-bin prefork 2 workers")
             with run_postgres(base) as postgres:
-                instance = OdooInstance(src, postgres, base / "odoo-data")
+                instance = OdooInstance(tree, postgres, base / "odoo-data")
                 database = instance.install("bench_sessions", ["web"])
                 servers = {
                     "filesystem sessions (baseline)": (("base", "web"), {}),

@@ -11,7 +11,7 @@
 
 Every server is started here with the test harness and stopped at the end.
 Figures are printed, never asserted. Run:
-``ODOO_SRC=/opt/odoo/18.0 .venv/bin/python bench/storage.py``.
+``ODOO_SRC=/path/to/odoo .venv/bin/python bench/storage.py``.
 """
 
 import sys
@@ -29,10 +29,10 @@ import uuid
 from typing import NamedTuple
 
 import psutil
-from harness.odoo_server import OdooInstance, OdooServer, find_odoo_src
+from harness.odoo_server import OdooInstance, OdooServer
 from harness.postgres_server import run_postgres
 from harness.swift_server import run_swift
-from measure import best_of, line
+from measure import best_of, line, odoo_tree
 
 from odoo_cloud.config import load
 from odoo_cloud.storage import READ_SIZE, Stores
@@ -190,11 +190,11 @@ def download_growth(server, session, attachment_id):
     return max(growth)
 
 
-def worker_memory(swift, base, src):
+def worker_memory(swift, base, tree):
     """Growth of the prefork worker serving a big download: from the database
     (Odoo loads it whole: the control) and from the object store."""
     with run_postgres(base) as postgres:
-        odoo = OdooInstance(src, postgres, base / "odoo-data")
+        odoo = OdooInstance(tree, postgres, base / "odoo-data")
         database = odoo.install("bench_storage", ["attachment_s3"])
         env = swift.s3_environ(AWS_BUCKETNAME="bench-odoo")
         ids = odoo.shell(database, CREATE_BIG, env=env)
@@ -215,7 +215,7 @@ def worker_memory(swift, base, src):
 
 
 def main():
-    src, reason = find_odoo_src()
+    tree, reason = odoo_tree()
     with tempfile.TemporaryDirectory(prefix="bench-storage-") as tmp:
         base = Path(tmp)
         with run_swift(base / "swift") as swift:
@@ -226,10 +226,10 @@ def main():
             default = load({})["ATTACHMENT_STORAGE_CONCURRENCY"]
             parallel = migration_rate(swift, base, default)
             line(f"concurrency {default} (default)", parallel, one, unit="files/s")
-            if src is None:
+            if tree is None:
                 print(f"Odoo worker memory skipped: {reason}")
                 return
-            worker_memory(swift, base, src)
+            worker_memory(swift, base, tree)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,8 @@ import botocore.exceptions
 import pytest
 import redis
 import requests
-from harness.odoo_server import OdooInstance, OdooServer, find_odoo_src
+from harness.odoo_server import OdooInstance, OdooServer
+from harness.odoo_trees import SUPPORTED_SERIES, usable_tree
 from harness.postgres_server import PostgresCluster, run_as_postgres
 from harness.process import free_port, port_is_open, running
 from harness.redis_server import RedisServer
@@ -114,14 +115,23 @@ def stop_on(signum, frame):
     raise KeyboardInterrupt
 
 
-def main():
-    src, reason = find_odoo_src()
-    if src is None:
+def odoo_tree():
+    """The first tree of ``ODOO_SRC``, its environment built; else exit with
+    one line saying what to do."""
+    try:
+        return usable_tree()
+    except ValueError as error:
+        series = SUPPORTED_SERIES[-1]
         sys.exit(
-            f"make run: {reason}. Set it: make run ODOO_SRC=/path/to/odoo-18.0, "
-            "or clone Odoo to /opt/odoo/18.0 (git clone --depth 1 --branch 18.0 "
-            "https://github.com/odoo/odoo /opt/odoo/18.0)."
+            f"make run: {error}. Build the environment of an Odoo source tree "
+            f"and serve it: make setup run ODOO_SRC=/path/to/odoo (git clone "
+            f"--depth 1 --branch {series} https://github.com/odoo/odoo "
+            "/path/to/odoo)."
         )
+
+
+def main():
+    tree = odoo_tree()
     RUN_DIR.mkdir(exist_ok=True)
     # Held until we exit.
     lock = open(RUN_DIR / ".lock", "w")  # noqa: SIM115
@@ -140,7 +150,7 @@ def main():
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
         try:
-            serve(src, output, stack, started)
+            serve(tree, output, stack, started)
         except KeyboardInterrupt:
             output.write("\nStopping Odoo, Swift, Redis and PostgreSQL...\n")
         except (pytest.skip.Exception, pytest.fail.Exception) as missing:
@@ -157,7 +167,7 @@ def main():
     output.write(f"Stopped; the data stays in {RUN_DIR} for the next make run.\n")
 
 
-def serve(src, output, stack, started):
+def serve(tree, output, stack, started):
     """Start everything (stopped by ``stack``), then wait for Odoo to exit."""
     output.write(f"Starting the platform, data in {RUN_DIR}\n")
     postgres = start_postgres(stack)
@@ -169,7 +179,7 @@ def serve(src, output, stack, started):
     swift = stack.enter_context(run_swift(RUN_DIR / "swift"))
     output.say("swift", f"{swift.url} (Swift and S3 APIs)")
     env = odoo_environ(sessions, swift)
-    odoo = OdooInstance(src, postgres, RUN_DIR / "odoo")
+    odoo = OdooInstance(tree, postgres, RUN_DIR / "odoo")
     if is_installed(postgres):
         output.say("database", f"{DATABASE}, as left by the last run")
     else:

@@ -1,8 +1,10 @@
-"""The Odoo tier: databases and ``odoo-bin`` servers from an Odoo 18.0 tree.
+"""The Odoo tier: databases and ``odoo-bin`` servers of every Odoo series.
 
-Active when ``ODOO_SRC`` points at an Odoo 18.0 source tree whose Python
-dependencies are installed (``make setup`` does both); otherwise every test
-that asks for these fixtures is skipped with the reason.
+``ODOO_SRC`` names the Odoo source trees (one per series, see
+:mod:`harness.odoo_trees`); every test that asks for these fixtures runs once
+per tree, ``odoo`` and the servers running in that tree's own Python
+environment. Without a usable tree, or its environment, those tests are
+skipped with the reason on a developer's machine, and fail in CI (``CI`` set).
 """
 
 import contextlib
@@ -11,12 +13,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
 import requests
+from harness.odoo_trees import configured_trees
 from harness.process import ServerProcess, free_port, wait_until
 
 from odoo_cloud.config import VARIABLES_BY_NAME
@@ -27,19 +29,7 @@ SUITE_ADDONS = sorted(path.parent.name for path in REPO.glob("*/__manifest__.py"
 TEST_ADDONS = REPO / "tests" / "odoo" / "addons"
 START_TIMEOUT = 120
 INSTALL_TIMEOUT = 900
-
-
-def find_odoo_src():
-    """The Odoo 18.0 tree named by ``ODOO_SRC``, or the reason there is none."""
-    src = os.environ.get("ODOO_SRC")
-    if not src:
-        return None, "ODOO_SRC is not set: no Odoo 18.0 source tree"
-    release = Path(src, "odoo", "release.py")
-    if not release.is_file():
-        return None, f"ODOO_SRC={src} is not an Odoo source tree (no odoo/release.py)"
-    if not re.search(r"^version_info = \(18, 0\b", release.read_text(), re.M):
-        return None, f"ODOO_SRC={src} is not Odoo 18.0"
-    return Path(src), None
+TREES = configured_trees()
 
 
 def clean_environ(extra=None):
@@ -54,20 +44,29 @@ def clean_environ(extra=None):
 
 
 class OdooInstance:
-    """Everything an ``odoo-bin`` call needs: the tree, the addons, PostgreSQL."""
+    """Everything an ``odoo-bin`` call needs: the tree and its Python, the
+    addons, PostgreSQL."""
 
-    def __init__(self, src, postgres, data_dir):
-        self.src = src
+    def __init__(self, tree, postgres, data_dir):
+        self.src = tree.src
+        self.series = tree.series
+        self.python = tree.python
+        # In database names: every series shares the session's PostgreSQL.
+        self.db_suffix = tree.series.replace(".", "_")
         self.postgres = postgres
         self.data_dir = data_dir
         self.addons_path = ",".join(
             [
-                str(src / "odoo" / "addons"),
-                str(src / "addons"),
+                str(self.src / "odoo" / "addons"),
+                str(self.src / "addons"),
                 str(REPO),
                 str(TEST_ADDONS),
             ]
         )
+
+    def tool(self, name):
+        """A command of the tree's Python environment (anthem, marabunta)."""
+        return self.python.with_name(name)
 
     def server_options(self):
         """Where Odoo keeps its files and finds PostgreSQL."""
@@ -83,7 +82,7 @@ class OdooInstance:
         """The command line of ``program`` (odoo-bin by default)."""
         options = [f"--{name}={value}" for name, value in self.server_options().items()]
         return [
-            sys.executable,
+            str(self.python),
             str(program or self.src / "odoo-bin"),
             *([subcommand] if subcommand else []),
             f"--addons-path={self.addons_path}",
@@ -235,24 +234,42 @@ class OdooServer:
         return Path(self.log_path).read_text(errors="replace")
 
 
-@pytest.fixture(scope="session")
-def odoo_src():
-    src, reason = find_odoo_src()
-    if src is None:
-        pytest.skip(reason)
-    return src
+def unavailable(reason):
+    """Skip a test that needs Odoo, or fail it in CI, where the Odoo tier
+    must run."""
+    if os.environ.get("CI"):
+        pytest.fail(f"the Odoo tier cannot run: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def tree_id(tree):
+    return f"odoo-{tree.series}" if not isinstance(tree, str) else "odoo-unusable"
+
+
+@pytest.fixture(scope="session", params=TREES, ids=tree_id)
+def odoo_tree(request):
+    """The Odoo tree of this run of the test (:class:`OdooTree`)."""
+    tree = request.param
+    if isinstance(tree, str):
+        unavailable(tree)
+    try:
+        tree.check_environment()
+    except ValueError as error:
+        unavailable(str(error))
+    return tree
 
 
 @pytest.fixture(scope="session")
-def odoo(odoo_src, postgres, tmp_path_factory):
+def odoo(odoo_tree, postgres, tmp_path_factory):
     """An :class:`OdooInstance` on the session's PostgreSQL cluster."""
-    return OdooInstance(odoo_src, postgres, tmp_path_factory.mktemp("odoo-data"))
+    data_dir = tmp_path_factory.mktemp(f"odoo-{odoo_tree.series}-data")
+    return OdooInstance(odoo_tree, postgres, data_dir)
 
 
 @pytest.fixture(scope="session")
 def odoo_template_db(odoo):
     """A database with ``base`` and ``web`` installed, copied by the others."""
-    return odoo.install("odoo_cloud_template", ["base", "web"])
+    return odoo.install(f"odoo_cloud_template_{odoo.db_suffix}", ["base", "web"])
 
 
 @pytest.fixture(scope="session")
@@ -261,7 +278,7 @@ def odoo_database(odoo, odoo_template_db):
     counter = iter(range(1, 1000))
 
     def create(modules=("web",), env=None):
-        name = f"odoo_cloud_test_{next(counter)}"
+        name = f"odoo_cloud_test_{odoo.db_suffix}_{next(counter)}"
         return odoo.install(name, list(modules), template=odoo_template_db, env=env)
 
     return create
@@ -305,7 +322,7 @@ def run_addon_tests(odoo, database, test_paths, env=None, args=()):
     child's environment; ``args`` adds pytest(-odoo) options, such as
     ``--odoo-http`` for an HttpCase.
     """
-    command = [sys.executable, "-m", "pytest", "-o", "addopts=", "--noconftest", "-q"]
+    command = [str(odoo.python), "-m", "pytest", "-o", "addopts=", "--noconftest", "-q"]
     command += ["-p", "no:cacheprovider", f"--rootdir={REPO}"]
     command += [f"--odoo-database={database}", f"--odoo-addons-path={odoo.addons_path}"]
     for option, value in odoo.server_options().items():

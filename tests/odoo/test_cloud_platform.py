@@ -9,8 +9,6 @@ import json
 import os
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import requests
@@ -18,8 +16,6 @@ from harness.odoo_server import INSTALL_TIMEOUT, REPO, clean_environ
 from harness.process import free_port
 
 SONG = "odoo.addons.cloud_platform.songs::install"
-ANTHEM = Path(sys.executable).with_name("anthem")
-MARABUNTA = Path(sys.executable).with_name("marabunta")
 MODULES = ("cloud_platform", "attachment_s3")
 LOAD = ("base", "web", "session_redis", "logging_json")
 FILES = 500
@@ -200,7 +196,7 @@ def test_anthem_song_moves_the_filestore_once(odoo, odoo_database, redis_server,
     env = prod_env(redis_server, swift, "anthem")
     dev = {"RUNNING_ENV": "dev"}
     database = filestore_database(odoo, odoo_database(MODULES, env=dev), dev)
-    song = odoo.command("-d", database, subcommand=SONG, program=ANTHEM)
+    song = odoo.command("-d", database, subcommand=SONG, program=odoo.tool("anthem"))
 
     first = run(song, env)
     assert moved(first, "anthem-odoo-prod") >= FILES
@@ -238,7 +234,7 @@ def odoo_on_path(odoo, directory):
     """An ``odoo`` command, as the docker images have, for marabunta to run."""
     directory.mkdir()
     script = directory / "odoo"
-    script.write_text(f'#!/bin/sh\nexec {sys.executable} {odoo.src}/odoo-bin "$@"\n')
+    script.write_text(f'#!/bin/sh\nexec {odoo.python} {odoo.src}/odoo-bin "$@"\n')
     script.chmod(0o755)
     return directory
 
@@ -253,7 +249,7 @@ def test_marabunta_migration_installs_and_moves_the_filestore(
         "PATH": os.pathsep.join(
             [
                 str(odoo_on_path(odoo, tmp_path / "bin")),
-                str(ANTHEM.parent),
+                str(odoo.python.parent),
                 os.environ["PATH"],
             ]
         ),
@@ -267,7 +263,7 @@ def test_marabunta_migration_installs_and_moves_the_filestore(
     }
     migration = ["--migration-file", str(REPO / "examples" / "migration.yml")]
 
-    first = run([str(MARABUNTA), *migration], env)
+    first = run([str(odoo.tool("marabunta")), *migration], env)
     assert moved(first, "marabunta-odoo-prod") >= FILES
     states = odoo.postgres.psql(
         "SELECT name, state FROM ir_module_module "
@@ -278,6 +274,8 @@ def test_marabunta_migration_installs_and_moves_the_filestore(
     assert_moved(odoo, swift, database, "marabunta-odoo-prod")
     before = (stored(odoo, database), location_row(odoo, database))
 
-    again = run([str(MARABUNTA), *migration, "--force-version", "setup"], env)
+    again = run(
+        [str(odoo.tool("marabunta")), *migration, "--force-version", "setup"], env
+    )
     assert "moving 0 attachments" in again
     assert (stored(odoo, database), location_row(odoo, database)) == before

@@ -13,7 +13,7 @@ import pytest
 import requests
 from harness.odoo_server import REPO, servers_started
 
-pytestmark = pytest.mark.usefixtures("odoo_src")
+pytestmark = pytest.mark.usefixtures("odoo_tree")
 
 LOAD = ("base", "web", "logging_json")
 SECRETS = {

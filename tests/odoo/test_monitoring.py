@@ -13,11 +13,9 @@ import os
 import signal
 import socket
 import statistics
-import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
@@ -126,7 +124,7 @@ def request_in_flight(server):
 
 
 def test_one_scrape_sums_every_process_and_survives_a_killed_worker(
-    odoo_server, database, tmp_path
+    odoo, odoo_server, database, tmp_path
 ):
     directory = tmp_path / "metrics"
     probe_port = free_port()
@@ -134,8 +132,8 @@ def test_one_scrape_sums_every_process_and_survives_a_killed_worker(
         "PROMETHEUS_MULTIPROC_DIR": str(directory),
         "ODOO_PROMETHEUS_TOKEN": TOKEN,
         "ODOO_PROMETHEUS_PORT": str(probe_port),
-        # A reload re-executes ``basename(sys.executable)``, found on PATH.
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        # A reload re-executes its Python by name (``sys.executable``'s), found on PATH.
+        "PATH": f"{odoo.python.parent}{os.pathsep}{os.environ['PATH']}",
     }
     # A low request limit: workers are recycled during the run, and what
     # they counted must stay.

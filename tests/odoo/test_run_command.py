@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 import requests
 from harness.odoo_server import REPO
+from harness.odoo_trees import SUPPORTED_SERIES
 from harness.process import ServerProcess, wait_until
 
 READY = "The platform is ready"
@@ -48,7 +49,7 @@ def make(*args):
 
 
 def test_without_odoo_src_one_line_says_what_is_missing():
-    # ODOO_SRC= on the command line also hides the Makefile's /opt/odoo/18.0.
+    # ODOO_SRC= on the command line also hides the developer's own.
     result = subprocess.run(
         [*make("--no-print-directory", "-s", "run"), "ODOO_SRC="],
         cwd=REPO,
@@ -64,10 +65,10 @@ def test_without_odoo_src_one_line_says_what_is_missing():
     ]
     assert result.returncode != 0
     assert said == [
-        "make run: ODOO_SRC is not set: no Odoo 18.0 source tree. Set it: "
-        "make run ODOO_SRC=/path/to/odoo-18.0, or clone Odoo to /opt/odoo/18.0 "
-        "(git clone --depth 1 --branch 18.0 https://github.com/odoo/odoo "
-        "/opt/odoo/18.0)."
+        "make run: ODOO_SRC is not set: no Odoo source tree. Build the "
+        "environment of an Odoo source tree and serve it: make setup run "
+        f"ODOO_SRC=/path/to/odoo (git clone --depth 1 --branch {SUPPORTED_SERIES[-1]} "
+        "https://github.com/odoo/odoo /path/to/odoo)."
     ]
 
 
@@ -147,9 +148,9 @@ class MakeRun:
 
 
 @pytest.fixture(scope="module")
-def platform(request, odoo_src, checkout):
+def platform(request, odoo_tree, checkout):
     """`make run` serving Odoo from the fresh clone; its first `make run-check`."""
-    run = MakeRun(checkout, odoo_src)
+    run = MakeRun(checkout, odoo_tree.src)
     try:
         elapsed = run.start()
         report(request, f"\nmake run, fresh clone: ready in {elapsed:.0f} s")
