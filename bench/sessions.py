@@ -1,11 +1,16 @@
 """How much the Redis session store costs, against baselines of the same run.
 
 1. store get+save cycles per second vs raw redis-py GET+SET on the same
-   redis-server (target ratio >= 0.8);
+   redis-server (what a store without lifetimes or identifiers would send),
+   and vs raw redis-py running the store's own scripts (target ratio >= 0.9);
 2. vs Odoo's own FilesystemSessionStore, when Odoo can be imported (run in
    the environment of an Odoo series);
-3. authenticated JSON-RPC requests per second on ``odoo-bin`` (prefork, 2
-   workers) with and without ``session_redis`` (target ratio >= 0.95).
+3. ``get_missing_session_identifiers`` (the ``res.device`` cron) of 100,000
+   identifiers with 10,000 and then 1,000,000 sessions stored: time per call
+   and round trips, and the ratio of the two times (target: within 2x);
+4. authenticated JSON-RPC requests per second on ``odoo-bin`` (prefork, 2
+   workers) with and without ``session_redis`` (target ratio >= 0.95), when
+   ``ODOO_SRC`` names an Odoo tree.
 
 Every server is started here with the test harness and stopped at the end.
 Figures are printed, never asserted. Run:
@@ -21,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import functools
 import json
 import tempfile
+import time
 
 import requests
 from harness.odoo_server import OdooInstance
@@ -35,6 +41,8 @@ from measure import (
     odoo_tree,
     rate,
 )
+
+from odoo_cloud.sessions.store import READ, WRITE
 
 CLIENTS = 4  # concurrent JSON-RPC clients
 ROUND = 1.0  # seconds per measure and round
@@ -60,6 +68,20 @@ def raw_cycles(server):
     return lambda: rate(cycle, ROUND)
 
 
+def raw_script_cycles(server):
+    """A measure of raw redis-py cycles running the store's read and write
+    scripts: the Redis work of a get+save, without the store around it."""
+    client = server.client()
+    read, write = client.register_script(READ), client.register_script(WRITE)
+    key, sid, value = "bench:raw-scripts", "sid", json.dumps(DATA)
+
+    def cycle():
+        read(keys=[key], args=[sid])
+        write(keys=[key], args=[sid, value, 3600, "", 3600])
+
+    return lambda: rate(cycle, ROUND)
+
+
 def store_cycles(store):
     """A measure of the store's get+save cycles per second."""
     session = store.new()
@@ -78,10 +100,59 @@ def odoo_session_classes():
     try:
         import odoo.http
     except ImportError as error:
-        return None, (
+        reason = (
             f"Odoo cannot be imported ({error}): run in an Odoo series' environment"
         )
+        return None, reason
     return (odoo.http.Session, odoo.http.FilesystemSessionStore), None
+
+
+def fill(store, client, count):
+    """Store ``count`` more logged-in sessions, through the store's own write
+    script, in pipelines of 10,000; their sids."""
+    sessions, data = store.sessions, json.dumps(DATA)
+    sids = []
+    for start in range(0, count, 10_000):
+        pipeline = client.pipeline(transaction=False)
+        for _ in range(min(10_000, count - start)):
+            sid = store.generate_key()
+            args = [sid, data, sessions.expiration, "", sessions.expiration]
+            sessions.scripts.write([sessions.key(sid)], args, client=pipeline)
+            sids.append(sid)
+        pipeline.execute()
+    return sids
+
+
+def missing_identifiers(store, sent, asked, rounds=3):
+    """The best seconds of ``get_missing_session_identifiers(asked)``, and the
+    round trips of one call."""
+    best = float("inf")
+    for _ in range(rounds):
+        sent.clear()
+        started = time.perf_counter()
+        store.get_missing_session_identifiers(asked)
+        best = min(best, time.perf_counter() - started)
+    return best, len(sent)
+
+
+def revocation_cron(redis_server, environ):
+    """Item 3: the cron's question, asked with few and with many sessions."""
+    store = make_store(environ | {"ODOO_SESSION_REDIS_PREFIX": "bench-cron"})
+    client, sent = redis_server.counting_client()
+    store.sessions._client._factory = lambda: client
+    print("get_missing_session_identifiers, 100,000 identifiers (half stored)")
+    sids = fill(store, client, 10_000)
+    times = {}
+    for stored in (10_000, 1_000_000):
+        sids += fill(store, client, stored - len(sids))
+        asked = [sid[:42] for sid in sids[:50_000]]
+        asked += [store.generate_key()[:42] for _ in range(100_000 - len(asked))]
+        seconds, round_trips = missing_identifiers(store, sent, asked)
+        times[stored] = seconds
+        line(f"{stored:,} sessions stored ({round_trips} round trips)",
+             seconds * 1000, unit="ms")  # fmt: skip
+    ratio = times[1_000_000] / times[10_000]
+    print(f"  time with 1,000,000 vs 10,000 sessions: ratio {ratio:.2f}")
 
 
 def redis_env(server):
@@ -125,6 +196,9 @@ def main():
             print("Session store, get+save cycles (one client, loopback Redis)")
             measures = {
                 "raw redis-py GET+SET (baseline)": raw_cycles(redis_server),
+                "raw redis-py, the store's scripts (baseline)": raw_script_cycles(
+                    redis_server
+                ),
                 "RedisSessionStore get+save": store_cycles(store),
             }
             if odoo_classes is not None:
@@ -147,8 +221,13 @@ def main():
                     ),
                 }.get(name)
                 line(name, value, results[baseline] if baseline else None)
+            scripts = results["raw redis-py, the store's scripts (baseline)"]
+            store_vs_scripts = results["RedisSessionStore get+save"] / scripts
+            print(f"  store get+save vs its scripts in raw redis-py: ratio "
+                  f"{store_vs_scripts:.2f}")  # fmt: skip
             if odoo_classes is None:
                 print(f"Odoo's filesystem store skipped: {import_reason}")
+            revocation_cron(redis_server, environ)
             if tree is None:
                 print(f"JSON-RPC skipped: {reason}")
                 return

@@ -16,8 +16,10 @@ from odoo.tools import config as odoo_config
 
 from odoo_cloud import config
 from odoo_cloud.sessions import (
+    MAX_INACTIVITY_PARAMETER,
     RedisSessionStore,
     SessionStoreUnavailable,
+    idle_lifetime,
     sessions_from_config,
 )
 
@@ -49,5 +51,18 @@ def post_load():
         generate_key=keys.generate_key,
         is_valid_key=keys.is_valid_key,
         session_token=security.compute_session_token,
+        database_lifetime=database_lifetime,
     )
     _logger.info("HTTP sessions stored in Redis at %s", sessions.address)
+
+
+def database_lifetime(session, env):
+    """The ``sessions.max_inactivity_seconds`` of the session's database, read
+    in the environment at hand (the one Odoo gives the cookie's lifetime
+    from); None when it is unset or not a number of seconds, or when no
+    environment of that database is open."""
+    env = env or (odoo.http.request and odoo.http.request.env)
+    if not env or env.cr._closed or env.cr.dbname != session.db:
+        return None
+    parameters = env["ir.config_parameter"].sudo()
+    return idle_lifetime(parameters.get_param(MAX_INACTIVITY_PARAMETER))

@@ -50,6 +50,8 @@ from harness.redis_server import RedisServer
 from harness.swift_server import run_swift
 from prometheus_client.parser import text_string_to_metric_families
 
+from odoo_cloud.sessions.store import IDENTIFIER_LENGTH
+
 REPO = Path(__file__).resolve().parents[1]
 RUN_DIR = REPO / ".run"
 STATE_PATH = RUN_DIR / "platform.json"
@@ -398,11 +400,13 @@ def login(state, web, facts):
 
 
 def session_in_redis(state, web, facts):
-    key = f"{state['redis']['prefix']}:session:{facts['sid']}"
+    sid = facts["sid"]
+    # The hash of the session's identifier holds the session under its sid.
+    key = f"{state['redis']['prefix']}:session:{sid[:IDENTIFIER_LENGTH]}"
     with redis.Redis(state["redis"]["host"], state["redis"]["port"]) as client:
-        if not client.exists(key):
-            raise CheckFailed(f"no key {key} in Redis")
-    return f"key {state['redis']['prefix']}:session:{facts['sid'][:8]}... in Redis"
+        if not client.hexists(key, sid):
+            raise CheckFailed(f"no session {sid[:8]}... in the key {key} of Redis")
+    return f"session {sid[:8]}... in Redis, in the hash of its identifier"
 
 
 def upload(state, web, facts):

@@ -8,8 +8,10 @@ store to import filesystem sessions.
 from .connection import connect, describe
 from .outage import Outage
 from .store import (
+    MAX_INACTIVITY_PARAMETER,
     RedisSessions,
     RedisSessionStore,
     SessionStoreUnavailable,
+    idle_lifetime,
     sessions_from_config,
 )

@@ -51,10 +51,12 @@ def import_sessions(directory, sessions, dry_run=False, now=None):
         if not isinstance(data, dict):
             counts["unreadable"] += 1
             continue
-        ttl = int(sessions.ttl(data) - _age(entry, now))
-        if ttl <= 0:
+        left = int(sessions.default_lifetime(data) - _age(entry, now))
+        if left <= 0:
             counts["expired"] += 1
-        elif dry_run or sessions.write(entry.name, data, ttl=ttl, only_new=True):
+        elif dry_run or sessions.write(
+            entry.name, data, expires_in=left, only_new=True
+        ):
             counts["imported"] += 1
         else:
             counts["present"] += 1

@@ -1,14 +1,27 @@
-"""The Redis session store: one key per session, JSON, expired by Redis.
+"""The Redis session store: one hash per session identifier, expired by Redis.
 
-:class:`RedisSessions` reads and writes session data (plain dicts) under
-``<prefix>:session:<sid>``; :class:`RedisSessionStore` puts the interface Odoo
-18 calls on ``odoo.http.root.session_store`` on top of it, with the session
-class and key functions its caller (the ``session_redis`` addon) gives it.
+Odoo names a session by an 84-character sid whose first 42 characters, the
+*identifier*, are what its ``res.device`` log keeps, what a revocation
+deletes and what the revocation cron asks about; Odoo 19 keeps the identifier
+when it rotates a session every few hours. So the sessions of one identifier
+live together, in the hash ``<prefix>:session:<identifier>``: one field per
+sid holding the session as JSON, and a ``lifetime`` field, the idle lifetime
+in seconds that every read and write gives the key again. Whether an
+identifier has a live session is then one ``EXISTS``, and revoking a device
+one ``DEL``, whatever the number of sessions stored.
+
+:class:`RedisSessions` reads and writes session data (plain dicts);
+:class:`RedisSessionStore` puts on top of it the interface Odoo calls on
+``odoo.http.root.session_store``, with the session class, key functions and
+database lifetime its caller (the ``session_redis`` addon) gives it.
 """
 
 import contextlib
+import itertools
 import json
 import logging
+import re
+import time
 
 import redis
 
@@ -23,6 +36,45 @@ _logger = logging.getLogger(__name__)
 # What redis-py raises when Redis cannot be reached or answer in time;
 # Sentinel's MasterNotFoundError is a ConnectionError.
 UNREACHABLE = (redis.ConnectionError, redis.TimeoutError)
+# As Odoo's http.STORED_SESSION_BYTES and its identifier check.
+IDENTIFIER_LENGTH = 42
+IDENTIFIER = re.compile(rf"[A-Za-z0-9_-]{{{IDENTIFIER_LENGTH}}}")
+# As Odoo 19's http.SESSION_DELETION_TIMER: how long the sessions a soft
+# rotation replaced stay usable, for the requests already sent with them.
+ROTATED_SESSION_GRACE = 120
+# The system parameter by which an administrator sets how long an idle
+# logged-in session of the database lives (Odoo gives the cookie that age).
+MAX_INACTIVITY_PARAMETER = "sessions.max_inactivity_seconds"
+# Identifiers asked about in one pipeline (one round trip).
+EXISTS_BATCH = 10_000
+
+# Each script touches one key, so that it runs on Redis Cluster too. A read
+# renews the lifetime once the key has lost a hundredth of it (a second, for
+# lifetimes under 200 s): a request does not cost Redis, its append-only file
+# and its replicas a write each.
+READ = """
+local found = redis.call('HMGET', KEYS[1], ARGV[1], 'lifetime')
+if found[1] and found[2] then
+  local lifetime = tonumber(found[2])
+  if redis.call('TTL', KEYS[1]) < lifetime - math.floor(lifetime / 100) then
+    redis.call('EXPIRE', KEYS[1], lifetime)
+  end
+end
+return found[1]
+"""
+WRITE = """
+if ARGV[4] == 'only-new' and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  return 0
+end
+if ARGV[4] == 'alone' then redis.call('DEL', KEYS[1]) end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'lifetime', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
+DELETE = """
+redis.call('HDEL', KEYS[1], ARGV[1])
+if redis.call('HLEN', KEYS[1]) <= 1 then redis.call('DEL', KEYS[1]) end
+"""
 
 
 class SessionStoreUnavailable(Exception):
@@ -32,6 +84,16 @@ class SessionStoreUnavailable(Exception):
     def __init__(self, address, cause):
         self.address = address
         super().__init__(f"Redis session store at {address} is unreachable: {cause}")
+
+
+class _Scripts:
+    """The scripts of the store, registered on ``client``."""
+
+    def __init__(self, client):
+        self.client = client
+        self.read = client.register_script(READ)
+        self.write = client.register_script(WRITE)
+        self.delete = client.register_script(DELETE)
 
 
 class RedisSessions:
@@ -51,6 +113,7 @@ class RedisSessions:
     ):
         self._connect = connect
         self._client = PerProcess(connect)
+        self._scripts = None
         self.prefix = f"{prefix}:session:"
         self.expiration = expiration
         self.expiration_anonymous = expiration_anonymous
@@ -61,6 +124,14 @@ class RedisSessions:
     @property
     def client(self):
         return self._client.get()
+
+    @property
+    def scripts(self):
+        """The scripts, registered on this process's client."""
+        client = self.client
+        if self._scripts is None or self._scripts.client is not client:
+            self._scripts = _Scripts(client)
+        return self._scripts
 
     @contextlib.contextmanager
     def _reaching_redis(self):
@@ -87,16 +158,18 @@ class RedisSessions:
             client.close()
 
     def key(self, sid):
-        return f"{self.prefix}{sid}"
+        """The hash of ``sid``'s identifier (a sid or an identifier)."""
+        return f"{self.prefix}{sid[:IDENTIFIER_LENGTH]}"
 
-    def ttl(self, data):
-        """The lifetime of a session: longer once a user is logged in."""
+    def default_lifetime(self, data):
+        """The idle lifetime of a session: longer once a user is logged in."""
         return self.expiration if data.get("uid") else self.expiration_anonymous
 
     def read(self, sid):
-        """The data of session ``sid``; None when missing or unreadable."""
+        """The data of session ``sid``, its lifetime renewed; None when
+        missing or unreadable."""
         with self._reaching_redis():
-            raw = self.client.get(self.key(sid))
+            raw = self.scripts.read(keys=[self.key(sid)], args=[sid])
         if raw is None:
             return None
         try:
@@ -111,65 +184,93 @@ class RedisSessions:
             return None
         return data
 
-    def write(self, sid, data, ttl=None, only_new=False):
-        """One atomic ``SET ... EX``; with ``only_new``, keep an existing key
-        and return False."""
+    def write(
+        self, sid, data, lifetime=None, *, expires_in=None, only_new=False, alone=False
+    ):
+        """Store ``data`` as session ``sid`` in one atomic script, and give its
+        identifier the idle ``lifetime`` (by default :meth:`default_lifetime`),
+        which expires in ``expires_in`` seconds (by default ``lifetime``).
+        ``only_new`` keeps an existing session and returns False; ``alone``
+        deletes the identifier's other sessions."""
+        mode = "only-new" if only_new else "alone" if alone else ""
+        lifetime = int(lifetime or self.default_lifetime(data))
+        args = [sid, json.dumps(data), lifetime, mode, int(expires_in or lifetime)]
         with self._reaching_redis():
-            return bool(
-                self.client.set(
-                    self.key(sid),
-                    json.dumps(data),
-                    ex=ttl or self.ttl(data),
-                    nx=only_new,
-                )
-            )
+            return bool(self.scripts.write(keys=[self.key(sid)], args=args))
 
-    def replace(self, old_sid, sid, data):
-        """Write ``sid`` and delete ``old_sid`` in one round trip."""
+    def delete(self, sid):
         with self._reaching_redis():
-            pipeline = self.client.pipeline(transaction=False)
-            pipeline.set(self.key(sid), json.dumps(data), ex=self.ttl(data))
-            pipeline.delete(self.key(old_sid))
-            pipeline.execute()
+            self.scripts.delete(keys=[self.key(sid)], args=[sid])
 
-    def delete(self, *sids):
-        if sids:
+    def delete_identifiers(self, identifiers):
+        """Delete every session of ``identifiers``."""
+        keys = [self.key(identifier) for identifier in identifiers]
+        if keys:
             with self._reaching_redis():
-                self.client.delete(*map(self.key, sids))
+                self.client.delete(*keys)
 
-    def sids(self, start=""):
-        """Every stored sid that begins with ``start``, through ``SCAN``."""
-        pattern = self.key(_glob_escape(start)) + "*"
-        with self._reaching_redis():
-            for key in self.client.scan_iter(match=pattern, count=1000):
-                yield key.decode()[len(self.prefix) :]
+    def missing_identifiers(self, identifiers):
+        """The ``identifiers`` (a set) no stored session has, asked in batches
+        of ``EXISTS_BATCH``: one round trip each."""
+        identifiers = sorted(identifiers)
+        missing = set()
+        for start in range(0, len(identifiers), EXISTS_BATCH):
+            batch = identifiers[start : start + EXISTS_BATCH]
+            with self._reaching_redis():
+                pipeline = self.client.pipeline(transaction=False)
+                for identifier in batch:
+                    pipeline.exists(self.key(identifier))
+                found = pipeline.execute()
+            missing.update(itertools.compress(batch, [not n for n in found]))
+        return missing
 
 
-def _glob_escape(text):
-    for special in "\\*?[]":
-        text = text.replace(special, f"\\{special}")
-    return text
+def idle_lifetime(parameter):
+    """The seconds ``MAX_INACTIVITY_PARAMETER`` holds, or None when it is
+    unset or not a positive whole number (Odoo then warns, and so falls back
+    to the configured lifetime)."""
+    try:
+        seconds = int(parameter)
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds > 0 else None
 
 
 def _measured(operation):
     return measured(SESSION_STORE_DURATION, SESSION_STORE_ERRORS, (operation,))
 
 
+def _is_identifier(value):
+    return isinstance(value, str) and IDENTIFIER.fullmatch(value) is not None
+
+
 class RedisSessionStore:
-    """Everything Odoo 18 calls on ``odoo.http.root.session_store``.
+    """Everything Odoo calls on ``odoo.http.root.session_store``, in the newest
+    release of every supported series (Odoo 18 calls a part of it).
 
     ``session_class(data, sid, new)`` builds a session; ``session_token(session,
-    env)`` computes the token of a logged-in session after its sid changed.
+    env)`` computes the token of a logged-in session after its sid changed;
+    ``database_lifetime(session, env)``, when given, is the idle lifetime the
+    session's database sets for logged-in sessions, or None for the
+    configured one.
     """
 
     def __init__(
-        self, sessions, *, session_class, generate_key, is_valid_key, session_token
+        self,
+        sessions,
+        *,
+        session_class,
+        generate_key,
+        is_valid_key,
+        session_token,
+        database_lifetime=None,
     ):
         self.sessions = sessions
         self.session_class = session_class
         self.generate_key = generate_key
         self.is_valid_key = is_valid_key
         self.session_token = session_token
+        self.database_lifetime = database_lifetime
 
     def new(self):
         return self.session_class({}, self.generate_key(), True)
@@ -184,36 +285,91 @@ class RedisSessionStore:
             return self.new()
         return self.session_class(data, sid, False)
 
+    def _write(self, session, env=None, alone=False):
+        lifetime = None
+        if session.uid and self.database_lifetime:
+            lifetime = self.database_lifetime(session, env)
+        self.sessions.write(session.sid, dict(session), lifetime, alone=alone)
+
     @_measured("save")
     def save(self, session):
-        self.sessions.write(session.sid, dict(session))
+        self._write(session)
 
     @_measured("delete")
     def delete(self, session):
         self.sessions.delete(session.sid)
 
     @_measured("rotate")
-    def rotate(self, session, env):
-        """Give the session a new sid (after a login or logout), as Odoo's
-        filesystem store does, and drop the old key."""
-        old_sid = session.sid
-        session.sid = self.generate_key()
+    def rotate(self, session, env, soft=False):
+        """Give the session a new sid, as Odoo's filesystem store does.
+
+        A hard rotation (login, logout) drops the old session. A soft one
+        (Odoo 19, every few hours) keeps the identifier, and keeps the old
+        session for ``ROTATED_SESSION_GRACE`` seconds, pointing to its
+        successor, for the requests already sent with it; a request that finds
+        the old session already rotated by another one follows it.
+        """
+        if soft:
+            static = session.sid[:IDENTIFIER_LENGTH]
+            recent = self.sessions.read(session.sid) or {}
+            if "next_sid" in recent:
+                session.sid = recent["next_sid"]
+                return
+            next_sid = static + self.generate_key()[IDENTIFIER_LENGTH:]
+            session["next_sid"] = next_sid
+            session["deletion_time"] = time.time() + ROTATED_SESSION_GRACE
+            self._write(session, env)
+            session["gc_previous_sessions"] = True
+            session.sid = next_sid
+            del session["deletion_time"]
+            del session["next_sid"]
+        else:
+            self.sessions.delete(session.sid)
+            session.sid = self.generate_key()
         if session.uid and env:
             session.session_token = self.session_token(session, env)
         session.should_rotate = False
-        self.sessions.replace(old_sid, session.sid, dict(session))
+        session["create_time"] = time.time()
+        self._write(session, env)
+
+    def delete_old_sessions(self, session):
+        """Once the grace of a soft rotation is over, drop the sessions it
+        replaced (Odoo 19 asks at each authenticated request)."""
+        if (
+            "gc_previous_sessions" in session
+            and session["create_time"] + ROTATED_SESSION_GRACE < time.time()
+        ):
+            self._keep_alone(session)
+
+    @_measured("delete_old_sessions")
+    def _keep_alone(self, session):
+        del session["gc_previous_sessions"]
+        self._write(session, alone=True)
 
     def vacuum(self, *args, **kwargs):
         """Nothing to do: Redis expires the keys."""
 
     @_measured("delete_from_identifiers")
     def delete_from_identifiers(self, identifiers):
-        """Delete the sessions whose sid starts with one of ``identifiers``
-        (a revoked device). Like Odoo, ignore identifiers shorter than 42
-        characters, which could match other users' sessions."""
-        for identifier in identifiers:
-            if len(identifier) >= 42:
-                self.sessions.delete(*self.sessions.sids(identifier))
+        """Delete every session of ``identifiers`` (revoked devices). As Odoo,
+        refuse an identifier that is not 42 URL-safe characters: it could be a
+        string passed instead of a list, or match other users' sessions."""
+        identifiers = list(identifiers)
+        if not all(map(_is_identifier, identifiers)):
+            raise ValueError(
+                "Identifier format incorrect, did you pass in a string instead "
+                "of a list?"
+            )
+        self.sessions.delete_identifiers(identifiers)
+
+    @_measured("get_missing_session_identifiers")
+    def get_missing_session_identifiers(self, identifiers):
+        """The ``identifiers`` that no stored session has (the set the
+        ``res.device`` cron marks revoked); one that is not a well-formed
+        identifier is missing, as no session can have it."""
+        identifiers = set(identifiers)
+        valid = set(filter(_is_identifier, identifiers))
+        return (identifiers - valid) | self.sessions.missing_identifiers(valid)
 
 
 def sessions_from_config(config, **options):

@@ -92,6 +92,21 @@ class RedisProcess(RestartableServer):
         kwargs.setdefault("socket_connect_timeout", 2)
         return redis.Redis(host=self.host, port=self.port, **kwargs)
 
+    def counting_client(self):
+        """A client, and the list it appends to at each request it sends (a
+        whole pipeline is one): its round trips, counted."""
+        sent = []
+
+        class CountingConnection(redis.Connection):
+            def send_packed_command(self, command, check_health=True):
+                sent.append(command)
+                super().send_packed_command(command, check_health)
+
+        pool = redis.ConnectionPool(
+            host=self.host, port=self.port, connection_class=CountingConnection
+        )
+        return redis.Redis(connection_pool=pool), sent
+
     def ping(self):
         with contextlib.suppress(redis.RedisError), self.client() as client:
             return client.ping()

@@ -49,8 +49,9 @@ def session_token(session, env):
     return f"token-of-{session.sid[:8]}"
 
 
-def make_store(environ, **options):
-    """A RedisSessionStore configured from ``environ`` (variable -> string)."""
+def make_store(environ, database_lifetime=None, **options):
+    """A RedisSessionStore configured from ``environ`` (variable -> string);
+    ``options`` go to its :class:`RedisSessions`."""
     settings = config.load({"ODOO_SESSION_REDIS": "1", **environ})
     return RedisSessionStore(
         sessions_from_config(settings, **options),
@@ -58,4 +59,5 @@ def make_store(environ, **options):
         generate_key=generate_key,
         is_valid_key=is_valid_key,
         session_token=session_token,
+        database_lifetime=database_lifetime,
     )

@@ -44,13 +44,14 @@ def test_import_copies_live_sessions_into_redis(tmp_path, redis_server):
     }
     dry = odoo_cloud("sessions-import", "--dir", str(tmp_path), "--dry-run", env=env)
     assert dry.stdout == "expired 1, imported 1 (dry run)\n", dry.stderr
+    # One hash per identifier (the sid's first 42 characters), a field per sid.
+    key = f"cli-import:session:{live[:42]}"
     with redis_server.client() as client:
-        assert client.exists(f"cli-import:session:{live}") == 0
+        assert client.exists(key) == 0
 
         done = odoo_cloud("sessions-import", "--dir", str(tmp_path), env=env)
         assert (done.returncode, done.stdout) == (0, "expired 1, imported 1\n")
-        key = f"cli-import:session:{live}"
-        assert json.loads(client.get(key)) == {"uid": 2, "login": "admin"}
+        assert json.loads(client.hget(key, live)) == {"uid": 2, "login": "admin"}
         assert 5 * DAY < client.ttl(key) <= 6 * DAY
 
         again = odoo_cloud("sessions-import", "--dir", str(tmp_path), env=env)

@@ -89,7 +89,7 @@ def test_compliant_prod_loads_with_sessions_in_redis_and_json_logs(
     session = server.login()
     assert login_page(server).status_code == 200
     sid = session.cookies["session_id"]
-    assert redis_server.client().exists(f"compliant-odoo-prod:session:{sid}")
+    assert redis_server.client().hexists(f"compliant-odoo-prod:session:{sid[:42]}", sid)
     records = [json.loads(line) for line in server.log().splitlines()
                if line.startswith("{")]  # fmt: skip
     messages = [record["message"] for record in records]

@@ -2,7 +2,9 @@
 
 import json
 import os
+import re
 import time
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -59,7 +61,7 @@ def test_sessions_live_in_redis_across_servers_and_restarts(
     second = odoo_server(database, load=LOAD, env=env, args=args)
 
     sid = authenticate(first)
-    key = f"{prefix}:session:{sid}"
+    key = f"{prefix}:session:{sid[:42]}"
     with redis_server.client() as client:
         assert WEEK - 60 <= client.ttl(key) <= WEEK
         assert uid(second, sid) == ADMIN
@@ -81,6 +83,100 @@ def test_sessions_live_in_redis_across_servers_and_restarts(
     sessions = data_dir / "sessions"
     assert not sessions.exists() or not any(sessions.iterdir())
     assert "HTTP sessions stored in Redis at redis://127.0.0.1" in first.log()
+
+
+def revoke_device(server, client, identifier):
+    """Revoke, from ``client``, the device of session ``identifier`` as the web
+    client does: ``res.device.revoke``, then the identity check it asks for,
+    confirmed with the password."""
+    domain = [["session_identifier", "=", identifier]]
+    found = server.call(client, "res.device", "search_read", domain, ["id"])
+    [device] = found["result"]
+    action = server.call(client, "res.device", "revoke", [device["id"]])["result"]
+    wizard = [action["res_id"]]
+    check = "res.users.identitycheck"
+    server.call(client, check, "write", wizard, {"password": "admin"})
+    reply = server.call(client, check, "run_check", wizard)
+    assert "error" not in reply, reply
+
+
+def lands_on(server, client, path="/odoo"):
+    """The path where ``client`` lands when it opens ``path``."""
+    reply = client.get(f"{server.url}{path}", timeout=30)
+    assert reply.status_code == 200, reply.text
+    return urllib.parse.urlsplit(reply.url).path
+
+
+@pytest.mark.parametrize("store", ["filesystem", "redis"])
+def test_revoking_a_device_logs_that_client_out_as_odoo_does(
+    odoo_server, database, redis_server, store
+):
+    """Plain Odoo (filesystem sessions) is the reference."""
+    env = redis_env(redis_server) if store == "redis" else {}
+    load = LOAD if store == "redis" else ("base", "web")
+    server = odoo_server(database, load=load, env=env)
+    kept, revoked = server.login(), server.login()
+    sids = {name: client.cookies["session_id"] for name, client in
+            (("kept", kept), ("revoked", revoked))}  # fmt: skip
+    for sid in sids.values():  # an authenticated request logs the device
+        assert uid(server, sid) == ADMIN
+
+    revoke_device(server, kept, sids["revoked"][:42])
+
+    assert lands_on(server, revoked) == "/web/login"
+    assert lands_on(server, kept) == "/odoo"
+    assert uid(server, sids["kept"]) == ADMIN
+    if store == "redis":
+        prefix = env["ODOO_SESSION_REDIS_PREFIX"]
+        with redis_server.client() as client:
+            assert not client.exists(f"{prefix}:session:{sids['revoked'][:42]}")
+            assert client.exists(f"{prefix}:session:{sids['kept'][:42]}")
+
+
+def set_max_inactivity(odoo, database, seconds):
+    odoo.postgres.psql(
+        "INSERT INTO ir_config_parameter (key, value) "
+        f"VALUES ('sessions.max_inactivity_seconds', '{seconds}')",
+        dbname=database,
+    )
+
+
+def test_a_database_s_session_lifetime_is_kept_by_redis(
+    odoo, odoo_database, odoo_server, redis_server
+):
+    """sessions.max_inactivity_seconds of 3 s in one database, unset in the
+    other; one Redis and one prefix for both. Threaded servers: no worker
+    loading its registry for seconds between two requests of the test."""
+    usual, short = odoo_database(["web"]), odoo_database(["web"])
+    set_max_inactivity(odoo, short, 3)
+    env = redis_env(redis_server)
+    servers = {
+        name: odoo_server(name, load=LOAD, env=env, workers=0)
+        for name in (usual, short)
+    }
+    clients = {name: requests.Session() for name in servers}
+    sids = {}
+    for name, server in servers.items():
+        params = {"db": name, "login": "admin", "password": "admin"}
+        reply = server.jsonrpc("/web/session/authenticate", params, clients[name])
+        assert reply.json()["result"]["uid"] == ADMIN
+        sids[name] = reply.cookies["session_id"]
+        max_age = re.search(r"Max-Age=(\d+)", reply.headers["Set-Cookie"])[1]
+        assert int(max_age) == {short: 3, usual: WEEK}[name]
+
+    prefix = env["ODOO_SESSION_REDIS_PREFIX"]
+    with redis_server.client() as client:
+        ttls = {name: client.ttl(f"{prefix}:session:{sid[:42]}")
+                for name, sid in sids.items()}  # fmt: skip
+    assert 0 < ttls[short] <= 3 and WEEK - 60 <= ttls[usual] <= WEEK
+
+    for _ in range(3):  # 4.5 s of use, each request renews the session
+        time.sleep(1.5)
+        assert uid(servers[short], sids[short]) == ADMIN
+    time.sleep(4)  # idle longer than its lifetime
+    # The cookie, copied and replayed, no longer logs anybody in.
+    assert uid(servers[short], sids[short]) is None
+    assert uid(servers[usual], sids[usual]) == ADMIN
 
 
 def test_redis_outage_answers_503_then_recovers(odoo_server, database, tmp_path):
