@@ -7,6 +7,7 @@ it is (filestore, database, another bucket).
 """
 
 import contextlib
+import functools
 import logging
 import os
 
@@ -40,24 +41,46 @@ class ObjectStorageUnavailable(ServiceUnavailable):
 
 
 class ObjectStream(Stream):
-    """Streams an object: only the bytes sent are downloaded, ranges included."""
+    """An object's content, downloaded only if something reads it.
 
-    def read(self):
-        return self.store.get(self.key)
+    It is a ``'data'`` stream so that ``ir.binary`` handles it as it handles
+    content Odoo holds itself: it names the download (forced filename, the
+    record's name, ``{table}-{id}-{field}``, an extension from the mimetype)
+    and resizes images. ``data`` is fetched from the store on first read
+    (mimetype guessing, resizing, :meth:`read`) and can be replaced (a resized
+    image); a response whose ``data`` was never read streams the object
+    instead: only the bytes sent are downloaded, ranges included.
+    """
+
+    type = "data"
+    _data = None
+
+    @property
+    def data(self):
+        if self._data is None:
+            self._data = self.fetch()
+        return self._data
+
+    @data.setter
+    def data(self, data):
+        self._data = data
 
     def get_response(self, as_attachment=None, immutable=None, **send_file_kwargs):
+        if self._data is not None:
+            return super().get_response(as_attachment, immutable, **send_file_kwargs)
         # Odoo builds the headers (type, disposition, cache, CSP) on an empty
         # body; the object's body then goes through werkzeug's conditional
         # handling, which answers Range requests by seeking the reader.
-        headers_only = Stream(**{**self.__dict__, "type": "data", "data": b""})
+        conditional = send_file_kwargs.pop("conditional", self.conditional)
+        headers_only = Stream(**{**vars(self), "type": "data", "data": b""})
         response = headers_only.get_response(
-            as_attachment, immutable, **{**send_file_kwargs, "conditional": False}
+            as_attachment, immutable, **send_file_kwargs, conditional=False
         )
         environ = request.httprequest.environ
         reader = self.store.reader(self.key, self.size)
         response.response = wrap_file(environ, reader, READ_SIZE)
         response.content_length = self.size
-        if self.conditional:
+        if conditional:
             response = response.make_conditional(
                 environ, accept_ranges=True, complete_length=self.size
             )
@@ -202,12 +225,15 @@ class IrAttachment(models.Model):
                 "The file storage is unavailable, try again later."
             ) from error
         return ObjectStream(
+            fetch=functools.partial(self._file_read, self.store_fname),
             store=store,
             key=location.key,
             mimetype=self.mimetype,
             download_name=self.name,
             etag=self.checksum,
-            last_modified=info.last_modified,
+            # As Odoo sends for content it keeps in the database; the store's
+            # upload time is another date (Swift rounds it up to the second).
+            last_modified=self.write_date,
             size=info.size,
             public=self.public,
         )

@@ -6,85 +6,16 @@ base_attachment_object_storage is the same for all of them.
 
 import base64
 import hashlib
-import io
 import json
 import os
 import re
 import signal
 import subprocess
-from dataclasses import dataclass
 
 import pytest
 from harness.odoo_server import REPO, clean_environ, run_addon_tests
 from harness.process import wait_until
-from PIL import Image
-from swiftclient.exceptions import ClientException
-
-
-@dataclass
-class Backend:
-    """How Odoo reaches a backend, and a raw client to check what it holds."""
-
-    scheme: str
-    bucket: str
-    env: dict
-    objects: object  # key -> bytes, read without the suite's code
-    stop: object
-    start: object
-
-    def location(self, checksum):
-        return f"{self.scheme}://{self.bucket}/{checksum[:2]}/{checksum}"
-
-
-# Both backends use the same Swift all-in-one: a bucket (container) each.
-def s3_backend(swift):
-    bucket = "odoo-tier-s3"
-    env = swift.s3_environ(AWS_BUCKETNAME=bucket, AWS_MAX_ATTEMPTS="1")
-    client = swift.s3_client()
-
-    def read(key):
-        try:
-            return client.get_object(Bucket=bucket, Key=key)["Body"].read()
-        except client.exceptions.NoSuchKey:
-            return None
-
-    return Backend("s3", bucket, env, read, swift.stop_proxy, swift.start_proxy)
-
-
-def swift_backend(swift):
-    container = "odoo-tier-swift"
-    env = swift.swift_environ(SWIFT_WRITE_CONTAINER=container)
-    client = swift.swift_client()
-
-    def read(key):
-        try:
-            return client.get_object(container, key)[1]
-        except ClientException as error:
-            if error.http_status == 404:
-                return None
-            raise
-
-    return Backend("swift", container, env, read, swift.stop_proxy, swift.start_proxy)
-
-
-@pytest.fixture(scope="module", params=["s3", "swift"])
-def backend(request, swift):
-    common = {
-        "ATTACHMENT_STORAGE_GC_GRACE": "0",
-        "ATTACHMENT_STORAGE_BATCH_SIZE": "100",
-    }
-    chosen = {"s3": s3_backend, "swift": swift_backend}[request.param](swift)
-    chosen.env.update(common)
-    return chosen
-
-
-def set_location(odoo, database, location):
-    odoo.postgres.psql(
-        "INSERT INTO ir_config_parameter (key, value) "
-        f"VALUES ('ir_attachment.location', '{location}') "
-        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-        dbname=database,
-    )
+from object_storage_backends import CREATE, MIGRATE, create, noise_png, set_location
 
 
 @pytest.fixture(scope="module")
@@ -102,29 +33,8 @@ def shell(odoo, database, backend):
     return run
 
 
-def noise_png(size=300):
-    """A PNG too large for the database rule (images up to 50 KiB stay there)."""
-    image = Image.frombytes("RGB", (size, size), os.urandom(size * size * 3))
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 def sha1(data):
     return hashlib.sha1(data).hexdigest()
-
-
-CREATE = """
-import base64, json
-raw = base64.b64decode("{data}")
-attachment = env["ir.attachment"].create({{"name": "{name}", "raw": raw}})
-env.cr.commit()
-print(json.dumps({{"id": attachment.id, "store_fname": attachment.store_fname}}))
-"""
-
-
-def create(shell, name, data):
-    return shell(CREATE.format(name=name, data=base64.b64encode(data).decode()))
 
 
 def collect_garbage(shell):
@@ -254,7 +164,6 @@ styles = env["ir.attachment"].create([
 env.cr.commit()
 print(len(records))
 """  # noqa: E501
-MIGRATE = 'env["ir.attachment"].force_storage(); env.cr.commit(); print("{}")'
 PROGRESS = re.compile(r"attachment migration: (\d+)/\d+ done")
 
 

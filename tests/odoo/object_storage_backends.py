@@ -1,0 +1,91 @@
+"""The object stores the attachment tests of the Odoo tier run on, and the
+steps those tests share (the ``backend`` fixture is in this directory's
+conftest)."""
+
+import base64
+import io
+import os
+from dataclasses import dataclass
+
+from PIL import Image
+from swiftclient.exceptions import ClientException
+
+
+@dataclass
+class Backend:
+    """How Odoo reaches a backend, and a raw client to check what it holds."""
+
+    scheme: str
+    bucket: str
+    env: dict
+    objects: object  # key -> bytes, read without the suite's code
+    stop: object
+    start: object
+
+    def location(self, checksum):
+        return f"{self.scheme}://{self.bucket}/{checksum[:2]}/{checksum}"
+
+
+# Both backends use the same Swift all-in-one: a bucket (container) each.
+def s3_backend(swift):
+    bucket = "odoo-tier-s3"
+    env = swift.s3_environ(AWS_BUCKETNAME=bucket, AWS_MAX_ATTEMPTS="1")
+    client = swift.s3_client()
+
+    def read(key):
+        try:
+            return client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except client.exceptions.NoSuchKey:
+            return None
+
+    return Backend("s3", bucket, env, read, swift.stop_proxy, swift.start_proxy)
+
+
+def swift_backend(swift):
+    container = "odoo-tier-swift"
+    env = swift.swift_environ(SWIFT_WRITE_CONTAINER=container)
+    client = swift.swift_client()
+
+    def read(key):
+        try:
+            return client.get_object(container, key)[1]
+        except ClientException as error:
+            if error.http_status == 404:
+                return None
+            raise
+
+    return Backend("swift", container, env, read, swift.stop_proxy, swift.start_proxy)
+
+
+def set_location(odoo, database, location):
+    odoo.postgres.psql(
+        "INSERT INTO ir_config_parameter (key, value) "
+        f"VALUES ('ir_attachment.location', '{location}') "
+        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        dbname=database,
+    )
+
+
+def noise_png(size=300):
+    """A PNG too large for the database rule (images up to 50 KiB stay there)."""
+    image = Image.frombytes("RGB", (size, size), os.urandom(size * size * 3))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+CREATE = """
+import base64, json
+raw = base64.b64decode("{data}")
+attachment = env["ir.attachment"].create({{"name": "{name}", "raw": raw}})
+env.cr.commit()
+print(json.dumps({{"id": attachment.id, "store_fname": attachment.store_fname}}))
+"""
+
+
+def create(shell, name, data):
+    return shell(CREATE.format(name=name, data=base64.b64encode(data).decode()))
+
+
+# Moves every attachment to where ``ir_attachment.location`` says.
+MIGRATE = 'env["ir.attachment"].force_storage(); env.cr.commit(); print("{}")'
