@@ -155,7 +155,7 @@ class IrAttachment(models.Model):
         key = content_key(checksum, stores().key_prefix(self.env.cr.dbname))
         location = str(store.location(key))
         # Marked first: if this transaction rolls back, the GC reclaims it.
-        self.env["object.storage.gc.mark"].mark([location])
+        self.env["object.storage.gc.mark"]._mark([location])
         try:
             store.put_if_absent(key, bin_value, guess_mimetype(bin_value))
         except StorageError as error:
@@ -186,7 +186,7 @@ class IrAttachment(models.Model):
         if Location.parse(fname) is None:
             return super()._file_delete(fname)
         # Deleted later by the GC, once no committed attachment uses it.
-        self.env["object.storage.gc.mark"].mark([fname])
+        self.env["object.storage.gc.mark"]._mark([fname])
 
     @api.model
     def _check_storage_enabled(self):
@@ -380,7 +380,7 @@ class IrAttachment(models.Model):
         files no row uses any more: never before the batch is committed."""
         cr = self.env.cr
         old = {a.id: a.store_fname for a in self.browse([i.ident for i, _ in done])}
-        self.env["object.storage.gc.mark"].mark([result[0] for _item, result in done])
+        self.env["object.storage.gc.mark"]._mark([result[0] for _item, result in done])
         for item, (location, _written) in done:
             cr.execute(
                 "UPDATE ir_attachment SET store_fname = %s, db_datas = NULL "

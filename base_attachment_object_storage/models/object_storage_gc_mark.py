@@ -16,8 +16,12 @@ class ObjectStorageGcMark(models.Model):
     marked_at = fields.Datetime(required=True, index=True)
 
     @api.model
-    def mark(self, locations):
-        """Record ``locations`` for the GC, outside the current transaction."""
+    def _mark(self, locations):
+        """Record ``locations`` for the GC, outside the current transaction.
+
+        Private: a mark written over RPC would have the GC delete an object
+        that another database sharing the bucket still uses.
+        """
         if not locations:
             return
         with self.env.registry.cursor() as cr:

@@ -3,7 +3,8 @@ the installation of the attachment storage they demand."""
 
 import logging
 
-from odoo import api, models
+from odoo import _, api, models
+from odoo.exceptions import AccessError
 from odoo.tools import config as odoo_config
 
 from odoo_cloud import config, platform
@@ -17,7 +18,7 @@ class CloudPlatform(models.AbstractModel):
 
     def _register_hook(self):
         super()._register_hook()
-        self.check(loading=True)
+        self._check(loading=True)
 
     @api.model
     def _settings(self):
@@ -28,9 +29,14 @@ class CloudPlatform(models.AbstractModel):
         return self.env["ir.config_parameter"].sudo().get_param(platform.LOCATION)
 
     @api.model
-    def check(self, loading=False):
+    def _check(self, loading=False):
         """Raise when the configuration breaks a rule of the running
-        environment; with ODOO_CLOUD_PLATFORM_UNSAFE=1, log it and go on."""
+        environment; with ODOO_CLOUD_PLATFORM_UNSAFE=1, log it and go on.
+
+        Private: what it raises shows the instance's settings (buckets,
+        prefixes), and nobody needs it over RPC (``odoo-cloud check`` checks
+        the same rules without Odoo).
+        """
         settings, errors = self._settings()
         problem = (
             config.ConfigError(errors) if errors else self._violated(settings, loading)
@@ -84,7 +90,20 @@ class CloudPlatform(models.AbstractModel):
         """Put the attachments where the running environment wants them: set
         ``ir_attachment.location``, check every rule, move the attachments
         stored elsewhere. Run again, it changes nothing and only verifies.
-        Returns the location."""
+        Returns the location.
+
+        Only in a superuser environment (the install song, marabunta,
+        ``odoo-bin shell``), never over RPC, administrators included: it
+        rewrites where every attachment lives and runs for as long as the
+        move takes, which a web worker's time limits would cut short.
+        """
+        if not self.env.is_superuser():
+            raise AccessError(
+                _(
+                    "cloud.platform.install() is run by the platform's operator, "
+                    "from the install song or odoo-bin shell, not over RPC."
+                )
+            )
         settings = config.load(running_env_option=odoo_config.get("running_env"))
         env = settings.running_env
         if env not in platform.RULES:
@@ -103,7 +122,7 @@ class CloudPlatform(models.AbstractModel):
             self.env["ir.config_parameter"].sudo().set_param(
                 platform.LOCATION, location
             )
-        self.check()
+        self._check()
         _logger.info(
             "cloud platform: moving the attachments stored elsewhere to %s", location
         )

@@ -102,7 +102,11 @@ class Probes:
 
     @_read_only
     def ready(self, environ, start_response):
+        """Open to all; the errors, which name hosts and buckets, only to a
+        caller who may read ``/metrics``."""
         ready, body = health.readiness(self.readiness_checks(), self.timeout)
+        if self.access.refusal(environ):
+            body = health.without_errors(body)
         return self._health(environ, start_response, ready, body)
 
     def _health(self, environ, start_response, ok, body):

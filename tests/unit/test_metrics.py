@@ -1,6 +1,7 @@
 """The metric set, the recorder, the request meter, statsd names, access to
 /metrics, the multiprocess directory and the health checks, without Odoo."""
 
+import json
 import os
 import socket
 import time
@@ -539,9 +540,29 @@ def test_the_database_check_names_the_database():
 
 
 def test_probe_bodies_are_json(sink):
-    probes = Probes(None, None, lambda: {"database": lambda: None}, 1.0)
+    access = prometheus.MetricsAccess()
+    probes = Probes(None, access, lambda: {"database": lambda: None}, 1.0)
     status, body = wsgi_call(probes.ready, "/health/ready")
     assert status == "200 OK"
     assert body.startswith(b'{"status": "ok", "checks": {"database": {"status": "ok"')
     status, body = wsgi_call(probes.live, "/health/live", method="HEAD")
     assert (status, body) == ("200 OK", b"")
+
+
+def test_readiness_tells_why_only_to_who_may_read_metrics():
+    def redis_down():
+        raise OSError("redis://10.0.0.5:6379 is unreachable")
+
+    access = prometheus.MetricsAccess(token="s3cret")
+    probes = Probes(None, access, lambda: {"redis": redis_down}, 1.0)
+    outsider = {"REMOTE_ADDR": "203.0.113.9"}
+    status, body = wsgi_call(probes.ready, "/health/ready", **outsider)
+    assert status == "503 Service Unavailable"
+    assert json.loads(body)["checks"]["redis"].keys() == {"status", "latency_ms"}
+    status, body = wsgi_call(
+        probes.ready, "/health/ready", **outsider, HTTP_AUTHORIZATION="Bearer s3cret"
+    )
+    assert status == "503 Service Unavailable"
+    assert json.loads(body)["checks"]["redis"]["error"] == (
+        "redis://10.0.0.5:6379 is unreachable"
+    )
