@@ -1,7 +1,7 @@
 {
     "name": "Attachments in S3",
     "summary": "Store attachments in S3 or any S3-compatible object store",
-    "version": "18.0.1.0.0",
+    "version": "1.0.0",
     "category": "Knowledge",
     "author": "Odoo Cloud Platform contributors",
     "license": "AGPL-3",

@@ -1,7 +1,7 @@
 {
     "name": "Attachments in OpenStack Swift",
     "summary": "Store attachments in OpenStack Swift",
-    "version": "18.0.1.0.0",
+    "version": "1.0.0",
     "category": "Knowledge",
     "author": "Odoo Cloud Platform contributors",
     "license": "AGPL-3",

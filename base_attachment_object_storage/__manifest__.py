@@ -1,7 +1,7 @@
 {
     "name": "Attachments in object storage (base)",
     "summary": "ir.attachment plumbing shared by the S3 and Swift backends",
-    "version": "18.0.1.0.0",
+    "version": "1.0.0",
     "category": "Knowledge",
     "author": "Odoo Cloud Platform contributors",
     "license": "AGPL-3",

@@ -244,7 +244,7 @@ def main():
                 }
                 results = compare_odoo_servers(
                     instance, database, base, servers,
-                    functools.partial(rpc_rate, database=database), rounds=3,
+                    functools.partial(rpc_rate, database=database), rounds=5,
                 )  # fmt: skip
                 baseline = results["filesystem sessions (baseline)"]
                 line("filesystem sessions (baseline)", baseline)

@@ -1,7 +1,7 @@
 {
     "name": "Cloud platform",
     "summary": "Refuse to start an environment that is configured wrongly",
-    "version": "18.0.1.0.0",
+    "version": "1.0.0",
     "category": "Tools",
     "author": "Odoo Cloud Platform contributors",
     "license": "AGPL-3",

@@ -1,7 +1,7 @@
 {
     "name": "JSON logs",
     "summary": "Write every Odoo log line as one JSON object",
-    "version": "18.0.1.0.0",
+    "version": "1.0.0",
     "category": "Tools",
     "author": "Odoo Cloud Platform contributors",
     "license": "AGPL-3",

@@ -1,7 +1,7 @@
 {
     "name": "Prometheus metrics and health probes",
     "summary": "Serve /metrics for Prometheus and health probes",
-    "version": "18.0.1.0.0",
+    "version": "1.0.0",
     "category": "Tools",
     "author": "Odoo Cloud Platform contributors",
     "license": "AGPL-3",

@@ -1,7 +1,7 @@
 {
     "name": "Request metrics to statsd",
     "summary": "Send request metrics to statsd",
-    "version": "18.0.1.0.0",
+    "version": "1.0.0",
     "category": "Tools",
     "author": "Odoo Cloud Platform contributors",
     "license": "AGPL-3",

@@ -1,7 +1,7 @@
 {
     "name": "No in-process session GC",
     "summary": "Stop Odoo from walking session_dir to expire sessions",
-    "version": "18.0.1.0.0",
+    "version": "1.0.0",
     "category": "Tools",
     "author": "Odoo Cloud Platform contributors",
     "license": "AGPL-3",

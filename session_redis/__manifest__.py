@@ -1,7 +1,7 @@
 {
     "name": "Sessions in Redis",
     "summary": "Store HTTP sessions in Redis so that every Odoo process shares them",
-    "version": "18.0.1.0.0",
+    "version": "1.0.0",
     "category": "Tools",
     "author": "Odoo Cloud Platform contributors",
     "license": "AGPL-3",

@@ -1,27 +1,47 @@
-"""Package one addon of the suite as a wheel, in the setuptools-odoo layout.
+"""Package one addon of the suite as a wheel for one Odoo series, in the
+setuptools-odoo layout.
 
-``setup/<addon>/odoo/addons/<addon>`` links to the addon. setuptools-odoo
-itself stops at Odoo 16.0, so the metadata (name ``odoo-addon-<addon>``,
-version, ``odoo==18.0.*`` and the manifest's external dependencies) comes from
+``setup/<addon>/odoo/addons/<addon>`` links to the addon. Its manifest
+carries a version without a series (``1.0.0``), which every supported
+series accepts, so the series is named at build time:
+``ODOO_SERIES=19.0 pip wheel setup/<addon>`` builds
+``odoo_addon_<addon>-19.0.1.0.0`` requiring ``odoo==19.0.*``.
+setuptools-odoo itself stops at Odoo 16.0, so the rest of the metadata (name
+``odoo-addon-<addon>``, the manifest's external dependencies) comes from
 manifestoo-core, the library OCA's own 17.0+ packaging uses.
 """
 
+import os
 from pathlib import Path
 
 import setuptools
 from manifestoo_core.metadata import metadata_from_addon_dir
 
+SERIES = ("18.0", "19.0")
+
+
+def odoo_series():
+    series = os.environ.get("ODOO_SERIES", "")
+    if series not in SERIES:
+        raise SystemExit(
+            f"ODOO_SERIES={series!r}: name the Odoo series to build for, "
+            f"one of {', '.join(SERIES)} (ODOO_SERIES=19.0 pip wheel setup/<addon>)"
+        )
+    return series
+
 
 def setup_addon(setup_py):
     here = Path(setup_py).resolve().parent
     addon_dir = here / "odoo" / "addons" / here.name
+    series = odoo_series()
     metadata = metadata_from_addon_dir(
-        addon_dir, {"post_version_strategy_override": "none"}
+        addon_dir,
+        {"odoo_series_override": series, "post_version_strategy_override": "none"},
     )
     package = f"odoo.addons.{here.name}"
     setuptools.setup(
         name=metadata["Name"],
-        version=metadata["Version"],
+        version=f"{series}.{metadata['Version']}",
         description=metadata["Summary"],
         author=metadata["Author"],
         license=metadata["License"],

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-SUPPORTED_SERIES = ("18.0",)
+SUPPORTED_SERIES = ("18.0", "19.0")
 
 
 def suite_prefix():

@@ -1,7 +1,7 @@
 {
     "name": "JSON logs test probe",
     "summary": "Routes that make logging_json's failure modes happen for real",
-    "version": "18.0.1.0.0",
+    "version": "1.0.0",
     "author": "Odoo Cloud Platform contributors",
     "license": "AGPL-3",
     "depends": ["web"],
