@@ -230,6 +230,17 @@ class OdooServer:
         params = {"model": model, "method": method, "args": args, "kwargs": kwargs}
         return self.jsonrpc("/web/dataset/call_kw", params, session).json()
 
+    def run_cron(self, xmlid):
+        """Run the scheduled action ``xmlid`` now, as the administrator."""
+        module, name = xmlid.split(".")
+        cron = self.instance.postgres.psql(
+            "SELECT res_id FROM ir_model_data "
+            f"WHERE module = '{module}' AND name = '{name}'",
+            dbname=self.database,
+        )
+        reply = self.call(self.login(), "ir.cron", "method_direct_trigger", [int(cron)])
+        assert "error" not in reply, reply
+
     def log(self):
         return Path(self.log_path).read_text(errors="replace")
 
