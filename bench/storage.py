@@ -157,9 +157,10 @@ Parameters, data = env["ir.config_parameter"], os.urandom({DOWNLOAD_SIZE})
 ids = {{}}
 for location in ("db", "s3"):
     Parameters.set_param("ir_attachment.location", location)
-    ids[location] = env["ir.attachment"].create({{
+    attachment = env["ir.attachment"].create({{
         "name": f"big-{{location}}.bin", "raw": data,
-        "mimetype": "application/octet-stream"}}).id
+        "mimetype": "application/octet-stream"}})
+    ids[location] = attachment.id, attachment.store_fname
 env.cr.commit()
 print(json.dumps(ids))
 """
@@ -197,7 +198,11 @@ def worker_memory(swift, base, tree):
         odoo = OdooInstance(tree, postgres, base / "odoo-data")
         database = odoo.install("bench_storage", ["attachment_s3"])
         env = swift.s3_environ(AWS_BUCKETNAME="bench-odoo")
-        ids = odoo.shell(database, CREATE_BIG, env=env)
+        created = odoo.shell(database, CREATE_BIG, env=env)
+        # Else the worker would serve a local file, for the wrong reason.
+        assert created["s3"][1].startswith("s3://bench-odoo/"), created
+        assert created["db"][1] is False, created
+        ids = {location: ident for location, (ident, _) in created.items()}
         server = OdooServer(odoo, database, base / "odoo.log", 2, ("base", "web"),
                             env, ["--log-level=warn"])  # fmt: skip
         try:

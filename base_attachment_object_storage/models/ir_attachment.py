@@ -127,11 +127,18 @@ class IrAttachment(models.Model):
         )
 
     def _get_datas_related_values(self, data, mimetype):
+        """Upload what goes to the object store here: every series decides
+        here, once per content, where it goes (naming it through
+        :meth:`_file_write` or :meth:`_get_path`, both below), and the row
+        does not exist yet, so that a failed upload leaves no record."""
         if self._object_storage_scheme() and self._keep_in_database(
             mimetype, len(data)
         ):
             self = self.with_context(object_storage_keep_in_db=True)
-        return super()._get_datas_related_values(data, mimetype)
+        values = super()._get_datas_related_values(data, mimetype)
+        if location := Location.parse(values["store_fname"]):
+            self._put_object(location, data)
+        return values
 
     @api.model
     def _get_storage_domain(self):
@@ -148,30 +155,56 @@ class IrAttachment(models.Model):
         ]
 
     @api.model
+    def _get_path(self, bin_data, sha):
+        """The object location of new content, ``(location, None)``: there is
+        no local path."""
+        if not self._object_storage_scheme():
+            return super()._get_path(bin_data, sha)
+        key = content_key(sha, stores().key_prefix(self.env.cr.dbname))
+        return str(self._object_write_store().location(key)), None
+
+    @api.model
     def _file_write(self, bin_value, checksum):
+        """The object location of the content, uploaded already by
+        :meth:`_get_datas_related_values`. 19.0 also calls this once the rows
+        are written, for every content, even what the rules keep in the
+        database: that must not reach the store."""
         if not self._object_storage_scheme():
             return super()._file_write(bin_value, checksum)
-        store = self._object_write_store()
-        key = content_key(checksum, stores().key_prefix(self.env.cr.dbname))
-        location = str(store.location(key))
+        location, _path = self._get_path(bin_value, checksum)
+        return location
+
+    @api.model
+    def _put_object(self, location, data):
+        """Upload ``data`` unless it is there; a store failure is an error the
+        user sees, and the transaction rolls back."""
         # Marked first: if this transaction rolls back, the GC reclaims it.
-        self.env["object.storage.gc.mark"]._mark([location])
+        self.env["object.storage.gc.mark"]._mark([str(location)])
         try:
-            store.put_if_absent(key, bin_value, guess_mimetype(bin_value))
+            stores().at(location).put_if_absent(
+                location.key, data, guess_mimetype(data)
+            )
         except StorageError as error:
             _logger.error("attachment not stored in %s: %s", location, error)
             message = _("The object storage failed to store the file: try again later.")
             raise UserError(message) from error
-        return location
 
     @api.model
-    def _file_read(self, fname):
+    def _file_read(self, fname, size=None):
+        """The content at ``fname``, or its first ``size`` bytes (a ranged
+        download)."""
         location = Location.parse(fname)
         if location is None:
-            return super()._file_read(fname)
+            # Only a series whose _file_read takes ``size`` passes one.
+            if size is None:
+                return super()._file_read(fname)
+            return super()._file_read(fname, size)
         self._check_storage_enabled()
+        store = stores().at(location)
         try:
-            return stores().at(location).get(location.key)
+            if size is None:
+                return store.get(location.key)
+            return store.get_first(location.key, size)
         except ObjectNotFound:
             _logger.warning("attachment content missing in the object store: %s", fname)
             return b""

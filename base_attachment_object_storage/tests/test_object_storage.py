@@ -7,7 +7,7 @@ import hashlib
 from odoo.addons.base_attachment_object_storage.settings import stores
 from odoo.tests.common import TransactionCase
 
-from odoo_cloud.storage import Location
+from odoo_cloud.storage import Location, content_key
 
 
 class TestObjectStorage(TransactionCase):
@@ -42,6 +42,9 @@ class TestObjectStorage(TransactionCase):
         self.assertFalse(attachment.db_datas)
         self.assertEqual(stores().at(location).get(location.key), raw)
         self.attachment_reads_back(attachment, raw)
+        self.assertEqual(
+            self.Attachment._file_read(attachment.store_fname, 20), raw[:20]
+        )
 
     def attachment_reads_back(self, attachment, raw):
         attachment.invalidate_recordset()
@@ -56,6 +59,9 @@ class TestObjectStorage(TransactionCase):
             attachment = self.create(raw, mimetype)
             self.assertFalse(attachment.store_fname, mimetype)
             self.assertEqual(attachment.db_datas, raw)
+            prefix = stores().key_prefix(self.env.cr.dbname)
+            key = content_key(attachment.checksum, prefix)
+            self.assertFalse(self.Attachment._object_write_store().exists(key))
 
     def test_records_elsewhere_stay_readable(self):
         self.env["ir.config_parameter"].set_param("ir_attachment.location", "file")

@@ -97,6 +97,14 @@ class ObjectStore(ABC):
     def open(self, key, start=0, end=None):
         """A binary stream of ``key`` from byte ``start`` to ``end`` (excluded)."""
 
+    def get_first(self, key, size):
+        """The first ``size`` bytes of ``key`` (all of it when shorter): a
+        ranged download, for a reader that needs only the beginning."""
+        if size <= 0:
+            return b""
+        with self.open(key, 0, size) as body:
+            return body.read()
+
     @abstractmethod
     def head(self, key):
         """The :class:`ObjectInfo` of ``key``."""

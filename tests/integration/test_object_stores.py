@@ -60,6 +60,9 @@ def test_ranges(store):
     with store.open("k") as body:
         assert body.read(10) == data[:10]
         assert body.read(10) == data[10:20]
+    assert store.get_first("k", 300) == data[:300]
+    assert store.get_first("k", 20_000) == data
+    assert store.get_first("k", 0) == b""
     reader = store.reader("k", len(data))
     assert reader.read(10) == data[:10]
     reader.seek(5000)

@@ -22,8 +22,11 @@ class Backend:
     stop: object
     start: object
 
+    def key(self, checksum):
+        return f"{checksum[:2]}/{checksum}"
+
     def location(self, checksum):
-        return f"{self.scheme}://{self.bucket}/{checksum[:2]}/{checksum}"
+        return f"{self.scheme}://{self.bucket}/{self.key(checksum)}"
 
 
 # Both backends use the same Swift all-in-one: a bucket (container) each.

@@ -34,6 +34,12 @@ def prod_env(redis_server, swift, project):
     }
 
 
+def series_project(odoo, name):
+    """The project ``name`` of this run's series: the series share one Swift,
+    where a bucket an earlier series filled would hold every file already."""
+    return f"{name}{odoo.series.replace('.', '')}"
+
+
 @pytest.fixture(scope="module")
 def platform_database(odoo, odoo_database):
     """cloud_platform and attachment_s3, installed in a dev environment."""
@@ -193,21 +199,23 @@ def run(command, env, cwd=REPO):
 
 
 def test_anthem_song_moves_the_filestore_once(odoo, odoo_database, redis_server, swift):
-    env = prod_env(redis_server, swift, "anthem")
+    project = series_project(odoo, "anthem")
+    bucket = f"{project}-odoo-prod"
+    env = prod_env(redis_server, swift, project)
     dev = {"RUNNING_ENV": "dev"}
     database = filestore_database(odoo, odoo_database(MODULES, env=dev), dev)
     song = odoo.command("-d", database, subcommand=SONG, program=odoo.tool("anthem"))
 
     first = run(song, env)
-    assert moved(first, "anthem-odoo-prod") >= FILES
-    assert_moved(odoo, swift, database, "anthem-odoo-prod")
+    assert moved(first, bucket) >= FILES
+    assert_moved(odoo, swift, database, bucket)
     before = (stored(odoo, database), location_row(odoo, database))
-    objects = bucket_keys(swift, "anthem-odoo-prod")
+    objects = bucket_keys(swift, bucket)
 
     second = run(song, env)
     assert "moving 0 attachments" in second
     assert (stored(odoo, database), location_row(odoo, database)) == before
-    assert bucket_keys(swift, "anthem-odoo-prod") == objects
+    assert bucket_keys(swift, bucket) == objects
 
     # Rolled back to the filestore, which prod forbids: only while unsafe.
     unsafe = {**env, "ODOO_CLOUD_PLATFORM_UNSAFE": "1"}
@@ -243,8 +251,10 @@ def test_marabunta_migration_installs_and_moves_the_filestore(
     odoo, odoo_database, redis_server, swift, tmp_path
 ):
     database = filestore_database(odoo, odoo_database())
+    project = series_project(odoo, "marabunta")
+    bucket = f"{project}-odoo-prod"
     env = {
-        **prod_env(redis_server, swift, "marabunta"),
+        **prod_env(redis_server, swift, project),
         "ODOO_RC": str(odoo_rc(odoo, database, tmp_path / "odoo.cfg")),
         "PATH": os.pathsep.join(
             [
@@ -264,14 +274,14 @@ def test_marabunta_migration_installs_and_moves_the_filestore(
     migration = ["--migration-file", str(REPO / "examples" / "migration.yml")]
 
     first = run([str(odoo.tool("marabunta")), *migration], env)
-    assert moved(first, "marabunta-odoo-prod") >= FILES
+    assert moved(first, bucket) >= FILES
     states = odoo.postgres.psql(
         "SELECT name, state FROM ir_module_module "
         f"WHERE name IN {MODULES} ORDER BY name",
         dbname=database,
     )
     assert states.splitlines() == [f"{name}|installed" for name in sorted(MODULES)]
-    assert_moved(odoo, swift, database, "marabunta-odoo-prod")
+    assert_moved(odoo, swift, database, bucket)
     before = (stored(odoo, database), location_row(odoo, database))
 
     again = run(

@@ -79,12 +79,13 @@ def git(*args, cwd=REPO):
 
 
 @pytest.fixture(scope="module")
-def checkout():
-    """A fresh clone, plus the working tree's changes not committed yet (what
-    `git clone` leaves out), so that the test runs what is about to be
+def checkout(odoo_tree):
+    """A fresh clone per Odoo tree (the database in `.run/` belongs to the
+    series that made it), plus the working tree's changes not committed yet
+    (what `git clone` leaves out), so that the test runs what is about to be
     committed. In a directory every user can enter: run as root, PostgreSQL
     runs as the postgres user, and keeps its data in the clone's `.run/`."""
-    base = Path(tempfile.mkdtemp(prefix="odoo-cloud-run-"))
+    base = Path(tempfile.mkdtemp(prefix=f"odoo-cloud-run-{odoo_tree.series}-"))
     base.chmod(0o755)
     clone = base / "clone"
     git("clone", "--quiet", str(REPO), str(clone))
