@@ -1,8 +1,13 @@
-"""Records per second of the JSON formatter, against Odoo's own text formatter
-(``odoo.netsvc.DBFormatter``, with Odoo's format) and plain python-json-logger,
-all measured in this run on the same records.
+"""Records per second of the JSON formatter, against the formatter Odoo
+itself installs on its log handler and plain python-json-logger, all measured
+in this run on the same records.
 
-    ODOO_SRC=/opt/odoo/18.0 .venv/bin/python bench/logs.py
+Run it with the Python environment of an Odoo series, where ``odoo`` is
+importable (``make setup`` builds one per tree of ``ODOO_SRC``):
+
+    .venv/odoo-19.0/bin/python bench/logs.py
+
+With another Python, Odoo's formatter is left out, and the script says so.
 """
 
 import sys
@@ -22,17 +27,17 @@ from odoo_cloud import logs
 
 RECORDS_PER_ROUND = 20_000
 ROUNDS = 9
-ODOO_FORMAT = (
-    "%(asctime)s %(pid)s %(levelname)s %(dbname)s %(name)s: %(message)s %(perf_info)s"
-)
 
 
 def sample_records():
-    """What an Odoo log is made of: module lines and werkzeug access lines."""
+    """What an Odoo log is made of: module lines and werkzeug access lines,
+    made by the record factory of the process (Odoo's, once it set up its
+    logging)."""
 
     def record(name, msg, args, **extra):
-        made = logging.LogRecord(name, logging.INFO, __file__, 1, msg, args, None)
-        made.perf_info = ""
+        made = logging.getLogger(name).makeRecord(
+            name, logging.INFO, __file__, 1, msg, args, None
+        )
         made.__dict__.update(extra)
         return made
 
@@ -43,6 +48,7 @@ def sample_records():
             "werkzeug",
             '127.0.0.1 - - [01/May/2024 12:00:00] "%s" %s %s\n',
             ("POST /web/dataset/call_kw/res.partner/search_read HTTP/1.1", "200", "-"),
+            perf_info="7 0.003 0.009",
             duration_ms=12.5,
             sql_count=7,
             sql_time_ms=3.25,
@@ -51,13 +57,22 @@ def sample_records():
 
 
 def odoo_formatter():
-    """Odoo's DBFormatter, or None and why not."""
-    if not os.environ.get("ODOO_SRC"):
-        return None, "ODOO_SRC is not set: Odoo's DBFormatter was not measured"
-    sys.path.insert(0, os.environ["ODOO_SRC"])
-    from odoo.netsvc import DBFormatter
-
-    return DBFormatter(ODOO_FORMAT), None
+    """The formatter Odoo puts on its handler when it logs to a file, or None
+    and why not. Odoo sets up its logging here as ``odoo-bin`` does, into
+    ``os.devnull``: nothing is written, only the formatter is kept."""
+    try:
+        from odoo import release
+        from odoo.tools import config
+    except ImportError:
+        return None, (
+            f"odoo is not importable from {sys.executable}: Odoo's formatter "
+            "was not measured (run with .venv/odoo-<series>/bin/python)"
+        )
+    config.parse_config(["--logfile", os.devnull], setup_logging=True)
+    (handler,) = logging.getLogger().handlers
+    formatter = handler.formatter
+    kind = f"{type(formatter).__module__}.{type(formatter).__qualname__}"
+    return formatter, f"Odoo's own formatter: {kind}, Odoo {release.version}"
 
 
 def records_per_second(formatter, records):
@@ -76,6 +91,7 @@ def records_per_second(formatter, records):
 def main():
     thread = threading.current_thread()
     thread.dbname, thread.uid = "prod", 2
+    odoo_text, odoo_note = odoo_formatter()
     records = sample_records()
     ours = logs.JsonFormatter(
         environment="prod",
@@ -84,13 +100,12 @@ def main():
     )
     logs.start_request("bench")
     plain = logs._JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s")
-    odoo, reason = odoo_formatter()
     formatters = {
         "logging_json (odoo_cloud.logs)": ours,
         "python-json-logger, plain": plain,
     }
-    if odoo is not None:
-        formatters["Odoo text (netsvc.DBFormatter)"] = odoo
+    if odoo_text is not None:
+        formatters["Odoo's own formatter"] = odoo_text
     results = best_of(
         {name: records_per_second(f, records) for name, f in formatters.items()},
         ROUNDS,
@@ -100,8 +115,7 @@ def main():
     ours_rate = results["logging_json (odoo_cloud.logs)"]
     for name, rate in list(results.items())[1:]:
         print(f"ratio logging_json / {name}: {ours_rate / rate:.2f}")
-    if reason:
-        print(reason)
+    print(odoo_note)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@ environment of these first lines: Odoo's options are not read yet.
 # As odoo-bin does: Odoo runs in UTC, set before the time module is imported.
 __import__("os").environ["TZ"] = "UTC"
 
-import odoo  # noqa: E402
+# What odoo-bin imports: since 19.0, ``odoo`` alone is a namespace package
+# that neither sets Odoo up nor brings its command line.
+import odoo.cli  # noqa: E402
 import odoo.netsvc  # noqa: E402
 
 from odoo_cloud import logs  # noqa: E402

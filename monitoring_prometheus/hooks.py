@@ -23,6 +23,8 @@ from odoo_cloud.metrics import instrumentation, probes, prometheus, subscribe
 from odoo_cloud.sessions import RedisSessionStore
 from odoo_cloud.storage import configured_stores
 
+from . import server_options
+
 _logger = logging.getLogger(__name__)
 
 
@@ -83,8 +85,7 @@ def readiness_checks(timeout):
 def database_names():
     """The server's databases (``--database``), or PostgreSQL's maintenance
     database, which Odoo also uses to list databases."""
-    names = [name.strip() for name in (odoo_config["db_name"] or "").split(",")]
-    return [name for name in names if name] or ["postgres"]
+    return server_options.databases() or ["postgres"]
 
 
 def connect(dbname, timeout):

@@ -190,6 +190,7 @@ _ECS_NAMES = {
     "method": "http.request.method",
     "path": "url.path",
     "query": "url.query",
+    "rpc_method": "odoo.rpc.method",
     "protocol": "http.version",
     "status": "http.response.status_code",
     "size": "http.response.body.bytes",
@@ -234,10 +235,15 @@ def access_fields(record, redactor):
     request_line, status, size = (_ANSI.sub("", str(arg)) for arg in record.args)
     method, _, rest = request_line.partition(" ")
     target, _, protocol = rest.rpartition(" ")
+    # A request target has no fragment: Odoo (since 19.0) appends the model
+    # and method of an RPC call as one, "/web/dataset/call_kw#res.partner.read".
+    target, _, rpc_method = target.partition("#")
     path, _, query = target.partition("?")
     fields = {"remote_addr": match[1], "method": method, "path": path}
     if query:
         fields["query"] = redactor.text(query)
+    if rpc_method:
+        fields["rpc_method"] = rpc_method
     fields["protocol"] = protocol
     fields["status"] = int(status) if status.isdigit() else status
     if size.isdigit():

@@ -77,7 +77,7 @@ def status_class(status):
 
 def odoo_request_counters():
     """(database, SQL queries, SQL seconds) of the request this thread just
-    served: Odoo 18 resets them on the thread in ``Application.__call__``,
+    served: Odoo resets them on the thread in ``Application.__call__``,
     ``odoo.sql_db`` counts each query, and the registry names the database."""
     thread = threading.current_thread()
     return (

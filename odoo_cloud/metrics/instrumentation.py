@@ -1,4 +1,4 @@
-"""What both monitoring addons hook into Odoo 18, once per process.
+"""What both monitoring addons hook into Odoo, once per process.
 
 ``monitoring_prometheus`` and ``monitoring_statsd`` each subscribe their sink
 and call :func:`instrument`; whichever comes second finds the hooks in place,
@@ -13,6 +13,9 @@ rather than in either addon so that they exist once; they receive the
 - the prefork master counts the workers it kills for exceeding
   ``limit_time_real``, and reports each process it reaps as ended, so that
   no gauge of a dead process stays.
+
+Each hooked method has the same name, signature and role on every supported
+series (18.0, 19.0), so the hooks are the same on all of them.
 """
 
 import functools
@@ -91,7 +94,8 @@ def _watch_workers(server):
     @functools.wraps(worker_kill)
     def worker_kill_measured(self, pid, sig):
         # The master kills a worker with SIGKILL only when its watchdog
-        # (limit_time_real) expired; stopping uses SIGINT and SIGTERM.
+        # (limit_time_real) expired; stopping uses SIGINT and SIGTERM. Asked
+        # before the call: since 19.0, worker_kill also unregisters the worker.
         if sig == signal.SIGKILL and pid in self.workers:
             recorder.increment(WORKER_RECYCLES, ("time",))
         return worker_kill(self, pid, sig)

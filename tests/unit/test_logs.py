@@ -153,6 +153,18 @@ def test_access_line_is_split_into_fields(formatter):
     assert (line["remote_addr"], line["protocol"]) == ("127.0.0.1", "HTTP/1.1")
 
 
+def test_the_rpc_method_odoo_appends_to_the_path_is_a_field_of_its_own(formatter):
+    record = access_record("POST /web/dataset/call_kw?x=1#res.partner.read HTTP/1.1")
+    line = emit(formatter, record)
+    assert (line["path"], line["query"]) == ("/web/dataset/call_kw", "x=1")
+    assert line["rpc_method"] == "res.partner.read"
+    ecs = emit(logs.JsonFormatter(scheme="ecs"), record)
+    assert (ecs["url.path"], ecs["odoo.rpc.method"]) == (
+        "/web/dataset/call_kw",
+        "res.partner.read",
+    )
+
+
 def test_access_line_with_ansi_styles(formatter):
     line = emit(formatter, access_record("\x1b[33mGET /missing HTTP/1.1\x1b[0m", "404"))
     assert (line["path"], line["status"]) == ("/missing", 404)
