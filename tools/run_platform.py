@@ -61,9 +61,8 @@ LOGIN = PASSWORD = "admin"  # noqa: S105 - Odoo's own, of a new database
 # `<project>-odoo-<env>`, as cloud_platform expects outside dev too.
 BUCKET = SESSION_PREFIX = "platform-odoo-dev"
 MODULES = ("web", "base_attachment_object_storage", "attachment_s3", "cloud_platform")
-LOAD = (
-    "base",
-    "web",
+# Loaded after the tree's own server-wide modules (base and web; 19.0 adds rpc).
+SUITE_LOAD = (
     "session_redis",
     "session_gc_noop",
     "logging_json",
@@ -193,7 +192,7 @@ def serve(tree, output, stack, started):
         DATABASE,
         LOG_PATH,
         workers=2,
-        load=LOAD,
+        load=(*tree.default_server_wide_modules(), *SUITE_LOAD),
         env=env,
         args=(),
         program=REPO / "logging_json" / "launcher.py",

@@ -82,6 +82,20 @@ class OdooTree:
                 f"run make setup ODOO_SRC={self.src}"
             )
 
+    def default_server_wide_modules(self):
+        """The server-wide modules the tree loads when ``--load`` is not
+        given (19.0 adds ``rpc``): ``--load`` replaces them, so a server
+        that loads the suite's starts from these."""
+        script = (
+            "from odoo.tools import config\n"
+            "modules = config['server_wide_modules']\n"
+            "print(modules if isinstance(modules, str) else ','.join(modules))"
+        )
+        listed = subprocess.run(
+            [self.python, "-c", script], capture_output=True, text=True, check=True
+        )
+        return tuple(listed.stdout.strip().split(","))
+
     def _path_file(self):
         """The ``.pth`` file naming the tree, in the environment's site-packages."""
         site = next(self.environment.glob("lib/python3*/site-packages"))
