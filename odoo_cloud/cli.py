@@ -10,24 +10,37 @@ from .sessions.filesystem import import_sessions, vacuum
 
 
 def check(args):
-    """Print the effective configuration, then check it against the rules of
-    the running environment (``--env``, else RUNNING_ENV). Exit 2 listing
-    every bad variable, 1 listing every violated rule with its fix."""
-    effective, errors = config.parse(running_env_option=args.env)
+    """Print the variables set (every variable with ``--all``), then check
+    them against the rules of the running environment (``--env``, else
+    RUNNING_ENV). The variables are the process environment's, or with
+    ``--env-file`` the file's alone. Exit 2 listing every bad variable, 1
+    listing every violated rule with its fix."""
+    effective, errors = config.parse(args.env_file, running_env_argument=args.env)
     if errors:
         for line in errors:
             print(line, file=sys.stderr)
         return 2
-    width = max(len(name) for name in effective.settings)
+    shown_settings = [
+        setting
+        for setting in effective.settings.values()
+        if args.all or not setting.source.startswith("default")
+    ]
+    width = max((len(setting.variable.name) for setting in shown_settings), default=0)
     group = None
-    for setting in effective.settings.values():
+    for setting in shown_settings:
         variable = setting.variable
         if variable.group != group:
             group = variable.group
             print(f"[{group}]")
         shown = variable.display(setting.value)
         print(f"  {variable.name:<{width}}  {shown}  ({setting.source})")
-    env = args.env or effective.running_env
+    defaults = len(effective.settings) - len(shown_settings)
+    if defaults:
+        print(
+            f"({defaults} other variable{'s' if defaults > 1 else ''} at "
+            "their defaults: --all prints them)"
+        )
+    env = effective.running_env
     if env is None:
         print("platform rules not checked: RUNNING_ENV is unset (or pass --env)")
         return 0
@@ -37,6 +50,42 @@ def check(args):
         return 1
     print(f"RUNNING_ENV={env}: every platform rule holds")
     return 0
+
+
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_QUOTES = ("'", '"')
+
+
+def env_file(path):
+    """The variables of a file of ``NAME=value`` lines, as ``docker run
+    --env-file`` reads it, plus an optional ``export`` and quotes around the
+    value. The file's lines are never echoed: they hold secrets."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            lines = file.read().splitlines()
+    except OSError as error:
+        raise argparse.ArgumentTypeError(
+            f"cannot read {path}: {error.strerror}."
+        ) from None
+    environ = {}
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = re.sub(r"^export\s+", "", line).partition("=")
+        if not equals:
+            raise argparse.ArgumentTypeError(
+                f"{path}, line {number}: expected NAME=value, found no '='."
+            )
+        if not _VARIABLE_NAME.fullmatch(name):
+            raise argparse.ArgumentTypeError(
+                f"{path}, line {number}: {name!r} is not a variable name "
+                "(letters, digits and _, not starting with a digit)."
+            )
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in _QUOTES:
+            value = value[1:-1]
+        environ[name] = value
+    return environ
 
 
 def reference(args):
@@ -95,13 +144,25 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     checker = commands.add_parser(
         "check",
-        help="print the effective configuration, exit 2 if a variable is invalid, "
+        help="print the variables set, exit 2 if a variable is invalid, "
         "1 if it breaks a rule of the running environment",
     )
     checker.add_argument(
         "--env",
         choices=config.RUNNING_ENVIRONMENTS,
         help="check against this running environment instead of RUNNING_ENV's",
+    )
+    checker.add_argument(
+        "--env-file",
+        metavar="FILE",
+        type=env_file,
+        help="check the NAME=value lines of FILE (# comments, export and quotes "
+        "allowed) instead of the process environment, which is then ignored",
+    )
+    checker.add_argument(
+        "--all",
+        action="store_true",
+        help="print every variable, those left to their defaults too",
     )
     checker.set_defaults(run=check)
     commands.add_parser(

@@ -762,11 +762,22 @@ def _given(variable, environ):
     return variable.name, environ.get(variable.name)
 
 
-def _read(variable, environ, running_env_option, running_env):
+def _raw(variable, environ, running_env_option, running_env_argument):
+    """The name ``variable`` is given under, its raw value and its source.
+
+    RUNNING_ENV comes from ``odoo-cloud check --env`` first, then from the
+    environment, then from Odoo's option.
+    """
     name, raw = _given(variable, environ)
-    source = "env" if name == variable.name else f"env {name}"
-    if raw is None and variable.name == "RUNNING_ENV" and running_env_option:
-        raw, source = running_env_option, "odoo option running_env"
+    if variable.name == "RUNNING_ENV":
+        if running_env_argument:
+            return name, running_env_argument, "--env"
+        if not (raw and raw.strip()) and running_env_option:
+            return name, running_env_option, "odoo option running_env"
+    return name, raw, "env" if name == variable.name else f"env {name}"
+
+
+def _read(variable, raw, source, running_env):
     if raw is None or raw.strip() == "":
         env_defaults = dict(variable.env_defaults)
         if running_env in env_defaults:
@@ -777,25 +788,24 @@ def _read(variable, environ, running_env_option, running_env):
     return Setting(variable, Secret(value) if variable.secret else value, source)
 
 
-def parse(environ=None, running_env_option=None):
+def parse(environ=None, running_env_option=None, running_env_argument=None):
     """Read every variable; return the config and the list of error lines.
 
     ``running_env_option`` is Odoo's ``running_env`` option (as OCA's
-    server_environment reads it), used when ``RUNNING_ENV`` is not set.
+    server_environment reads it), used when ``RUNNING_ENV`` is not set;
+    ``running_env_argument`` is ``odoo-cloud check --env``, which wins over both.
     """
     environ = os.environ if environ is None else environ
     settings, errors = {}, []
     for variable in VARIABLES:
         # RUNNING_ENV comes first: the defaults of some others depend on it.
         running_env = getattr(settings.get("RUNNING_ENV"), "value", None)
+        name, raw, source = _raw(
+            variable, environ, running_env_option, running_env_argument
+        )
         try:
-            settings[variable.name] = _read(
-                variable, environ, running_env_option, running_env
-            )
+            settings[variable.name] = _read(variable, raw, source, running_env)
         except ValueError as error:
-            name, raw = _given(variable, environ)
-            if raw is None:
-                raw = running_env_option
             shown = MASK if variable.secret else repr(raw)
             errors.append(f"{name}={shown} {error}")
     return Config(settings), errors

@@ -1,5 +1,5 @@
-"""``odoo-cloud check --env ENV``, run as the operator runs it: the installed
-console script, in a process whose environment holds only what the test sets."""
+"""``odoo-cloud check``, run as the operator runs it: the installed console
+script, in a process whose environment holds only what the test sets."""
 
 import subprocess
 import sys
@@ -94,8 +94,29 @@ def test_an_unknown_running_environment_exits_2(args, environ, message):
 
 
 def test_the_example_production_environment_is_compliant():
-    lines = EXAMPLE.read_text().splitlines()
-    environ = dict(line.split("=", 1) for line in lines if line[:1].isalpha())
-    result = check(**environ)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.endswith("RUNNING_ENV=prod: every platform rule holds\n")
+    # The process environment would break two rules: --env-file ignores it.
+    result = check(
+        "--env-file", str(EXAMPLE), RUNNING_ENV="integration", SWIFT_WRITE_CONTAINER="x"
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    shown = [line.split() for line in result.stdout.splitlines()]
+    assert ["RUNNING_ENV", "prod", "(env)"] in shown
+    assert ["ODOO_SESSION_REDIS_PASSWORD", "********", "(env)"] in shown
+    assert ["AWS_SECRET_ACCESS_KEY", "********", "(env)"] in shown
+    assert not any("SWIFT" in line[0] or "(default" in line[-1] for line in shown)
+    assert result.stdout.splitlines()[-2:] == [
+        "(62 other variables at their defaults: --all prints them)",
+        "RUNNING_ENV=prod: every platform rule holds",
+    ]
+
+
+def test_a_malformed_env_file_exits_2_naming_its_line(tmp_path):
+    path = tmp_path / "platform.env"
+    path.write_text("RUNNING_ENV=prod\nODOO_SESSION_REDIS_PASSWORD hunter2\n")
+    result = check("--env-file", str(path))
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"odoo-cloud check: error: argument --env-file: {path}, line 2: "
+        "expected NAME=value, found no '='."
+    )
+    assert "hunter2" not in result.stderr

@@ -1,20 +1,60 @@
 import subprocess
 import sys
 
-from odoo_cloud.cli import main
+import pytest
+
+from odoo_cloud.cli import env_file, main
+from odoo_cloud.config import VARIABLES
 
 
-def run_check(monkeypatch, capsys, **environ):
+def run_check(monkeypatch, capsys, *args, **environ):
+    """``odoo-cloud check ARGS`` in a process environment holding, of the
+    suite's variables, only ``environ``."""
+    for name in (name for variable in VARIABLES for name in variable.names):
+        monkeypatch.delenv(name, raising=False)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
-    code = main(["check"])
+    code = main(["check", *args])
     out, err = capsys.readouterr()
     return code, out, err
 
 
-def test_check_prints_every_variable_with_its_source(monkeypatch, capsys):
+def test_check_prints_only_the_variables_set_then_the_verdict(monkeypatch, capsys):
     code, out, err = run_check(
-        monkeypatch, capsys, ODOO_SESSION_REDIS="1", ODOO_SESSION_REDIS_PASSWORD="pw123"
+        monkeypatch,
+        capsys,
+        RUNNING_ENV="dev",
+        ODOO_SESSION_REDIS="1",
+        ODOO_SESSION_REDIS_PASSWORD="pw123",
+    )
+    assert code == 0 and err == ""
+    assert out.splitlines() == [
+        "[platform]",
+        "  RUNNING_ENV                  dev  (env)",
+        "[sessions]",
+        "  ODOO_SESSION_REDIS           true  (env)",
+        "  ODOO_SESSION_REDIS_PASSWORD  ********  (env)",
+        f"({len(VARIABLES) - 3} other variables at their defaults: --all prints them)",
+        "RUNNING_ENV=dev: every platform rule holds",
+    ]
+
+
+def test_check_with_nothing_set_prints_the_verdict_alone(monkeypatch, capsys):
+    code, out, _ = run_check(monkeypatch, capsys)
+    assert code == 0
+    assert out.splitlines() == [
+        f"({len(VARIABLES)} other variables at their defaults: --all prints them)",
+        "platform rules not checked: RUNNING_ENV is unset (or pass --env)",
+    ]
+
+
+def test_check_all_prints_every_variable_with_its_source(monkeypatch, capsys):
+    code, out, err = run_check(
+        monkeypatch,
+        capsys,
+        "--all",
+        ODOO_SESSION_REDIS="1",
+        ODOO_SESSION_REDIS_PASSWORD="pw123",
     )
     assert code == 0 and err == ""
     lines = {
@@ -24,6 +64,132 @@ def test_check_prints_every_variable_with_its_source(monkeypatch, capsys):
     assert lines["ODOO_SESSION_REDIS_PORT"] == ["6379", "(default)"]
     assert lines["ODOO_SESSION_REDIS_PASSWORD"] == ["********", "(env)"]
     assert "pw123" not in out
+    assert len(lines) == len(VARIABLES)
+    assert "--all prints them" not in out
+
+
+def running_env_line(out):
+    (line,) = (line for line in out.splitlines() if "RUNNING_ENV " in line)
+    return line.split()
+
+
+@pytest.mark.parametrize(
+    ("args", "environ", "shown"),
+    [
+        (["--env", "prod"], {}, ["RUNNING_ENV", "prod", "(--env)"]),
+        ([], {"RUNNING_ENV": "prod"}, ["RUNNING_ENV", "prod", "(env)"]),
+        (["--env", "prod"], {"RUNNING_ENV": "dev"}, ["RUNNING_ENV", "prod", "(--env)"]),
+    ],
+)
+def test_check_names_where_the_running_environment_comes_from(
+    monkeypatch, capsys, args, environ, shown
+):
+    _, out, err = run_check(monkeypatch, capsys, *args, **environ)
+    assert running_env_line(out) == shown
+    assert err.startswith("RUNNING_ENV=prod: ")
+
+
+def test_check_env_chooses_the_defaults_too(monkeypatch, capsys):
+    _, out, _ = run_check(
+        monkeypatch, capsys, "--all", "--env", "test", RUNNING_ENV="dev"
+    )
+    (line,) = (line for line in out.splitlines() if "_REDIS_EXPIRATION " in line)
+    assert line.split()[1:] == ["86400", "(default", "in", "test)"]
+
+
+PROD_FILE = """\
+# production, as make run writes it
+export RUNNING_ENV=prod
+
+ODOO_SESSION_REDIS="1"
+  ODOO_SESSION_REDIS_HOST='redis'
+ODOO_SESSION_REDIS_PREFIX=acme-odoo-prod
+AWS_BUCKETNAME="acme-odoo-prod"
+AWS_SECRET_ACCESS_KEY='s3 secret'
+ODOO_LOGGING_JSON=1
+"""
+
+
+def test_check_env_file_reads_the_file_alone(monkeypatch, capsys, tmp_path):
+    path = tmp_path / "prod.env"
+    path.write_text(PROD_FILE)
+    code, out, err = run_check(
+        monkeypatch,
+        capsys,
+        "--env-file",
+        str(path),
+        RUNNING_ENV="dev",
+        SWIFT_WRITE_CONTAINER="acme-odoo-prod",
+    )
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "[platform]",
+        "  RUNNING_ENV                prod  (env)",
+        "[sessions]",
+        "  ODOO_SESSION_REDIS         true  (env)",
+        "  ODOO_SESSION_REDIS_HOST    redis  (env)",
+        "  ODOO_SESSION_REDIS_PREFIX  acme-odoo-prod  (env)",
+        "[s3]",
+        "  AWS_SECRET_ACCESS_KEY      ********  (env)",
+        "  AWS_BUCKETNAME             acme-odoo-prod  (env)",
+        "[logging]",
+        "  ODOO_LOGGING_JSON          true  (env)",
+        f"({len(VARIABLES) - 7} other variables at their defaults: --all prints them)",
+        "RUNNING_ENV=prod: every platform rule holds",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [
+        ("A=plain", "plain"),
+        ("A='single quoted'", "single quoted"),
+        ('A="double quoted"', "double quoted"),
+        ("export   A=exported", "exported"),
+        ("A=\"unbalanced'", "\"unbalanced'"),
+        ('A="', '"'),
+        ("A=", ""),
+        ("A=x=y # kept", "x=y # kept"),
+    ],
+)
+def test_env_file_values(tmp_path, line, value):
+    path = tmp_path / "a.env"
+    path.write_text(line + "\n")
+    assert env_file(str(path)) == {"A": value}
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("hunter2", "line 3: expected NAME=value, found no '='."),
+        (
+            "MY VAR=hunter2",
+            "line 3: 'MY VAR' is not a variable name "
+            "(letters, digits and _, not starting with a digit).",
+        ),
+        ("1A=hunter2", "line 3: '1A' is not a variable name"),
+    ],
+)
+def test_check_env_file_refuses_a_malformed_line(
+    monkeypatch, capsys, tmp_path, line, message
+):
+    path = tmp_path / "bad.env"
+    path.write_text(f"# comment\nRUNNING_ENV=dev\n{line}\n")
+    with pytest.raises(SystemExit) as exit_:
+        run_check(monkeypatch, capsys, "--env-file", str(path))
+    _, err = capsys.readouterr()
+    assert exit_.value.code == 2
+    assert f"argument --env-file: {path}, {message}" in err
+    assert "hunter2" not in err
+
+
+def test_check_env_file_refuses_a_missing_file(monkeypatch, capsys, tmp_path):
+    path = tmp_path / "missing.env"
+    with pytest.raises(SystemExit) as exit_:
+        run_check(monkeypatch, capsys, "--env-file", str(path))
+    _, err = capsys.readouterr()
+    assert exit_.value.code == 2
+    assert f"cannot read {path}: No such file or directory." in err
 
 
 def test_check_exits_2_with_one_line_per_bad_variable(monkeypatch, capsys):

@@ -253,3 +253,28 @@ def test_sessions_last_one_day_by_default_in_test(environ, expected, source):
 
 def test_every_running_environment_has_rules():
     assert set(platform.RULES) == set(config.RUNNING_ENVIRONMENTS)
+
+
+@pytest.mark.parametrize(
+    ("environ", "option", "argument", "expected", "source"),
+    [
+        ({"RUNNING_ENV": "dev"}, "test", "prod", "prod", "--env"),
+        ({"RUNNING_ENV": "dev"}, "test", None, "dev", "env"),
+        ({}, "test", None, "test", "odoo option running_env"),
+        ({"RUNNING_ENV": " "}, "test", None, "test", "odoo option running_env"),
+        ({}, None, None, None, "default"),
+    ],
+)
+def test_the_running_environment_names_its_source(
+    environ, option, argument, expected, source
+):
+    parsed, errors = config.parse(
+        environ, running_env_option=option, running_env_argument=argument
+    )
+    assert errors == []
+    assert (parsed.running_env, parsed.source("RUNNING_ENV")) == (expected, source)
+
+
+def test_the_running_environment_of_env_chooses_the_defaults():
+    parsed, _ = config.parse({"RUNNING_ENV": "dev"}, running_env_argument="test")
+    assert parsed["ODOO_SESSION_REDIS_EXPIRATION"] == 86400
