@@ -31,14 +31,14 @@ python-packages:
 
 # Odoo's requirements as each tree pins them, in an environment of its own.
 odoo-environments: python-packages
-	$(VENV)/bin/python tests/harness/odoo_trees.py
+	$(VENV)/bin/python -m local_platform.odoo_trees
 
-# The whole platform on loopback, data in .run/ (tools/run_platform.py).
+# The whole platform on loopback, data in .run/ (local_platform/serve.py).
 run:
-	$(VENV)/bin/python tools/run_platform.py
+	$(VENV)/bin/python -m local_platform.serve
 
 run-check:
-	$(VENV)/bin/python tools/run_platform.py --check
+	$(VENV)/bin/python -m local_platform.check
 
 test:
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)

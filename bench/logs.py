@@ -5,25 +5,20 @@ in this run on the same records.
 Run it with the Python environment of an Odoo series, where ``odoo`` is
 importable (``make setup`` builds one per tree of ``ODOO_SRC``):
 
-    .venv/odoo-19.0/bin/python bench/logs.py
+    .venv/odoo-19.0/bin/python -m bench.logs
 
 With another Python, Odoo's formatter is left out, and the script says so.
 """
 
-import sys
-from pathlib import Path
-
-# bench/measure.py starts its servers with the test harness.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
 import logging
 import os
+import sys
 import threading
 import timeit
 
-from measure import best_of
-
 from odoo_cloud import logs
+
+from .measure import best_of
 
 RECORDS_PER_ROUND = 20_000
 ROUNDS = 9

@@ -1,15 +1,15 @@
 """Helpers shared by the benchmark scripts: timing and printing ratios.
 
-The scripts put ``tests/`` on ``sys.path`` before importing this module: the
-servers come from the test harness.
+The servers come from ``local_platform``, as those of ``make run`` and the
+tests.
 """
 
 import concurrent.futures
 import contextlib
 import time
 
-from harness.odoo_server import OdooServer
-from harness.odoo_trees import usable_tree
+from local_platform.odoo_server import OdooServer
+from local_platform.odoo_trees import usable_tree
 
 
 def odoo_tree():

@@ -8,30 +8,26 @@
 3. what measuring one request costs in-process (microseconds), with no sink,
    the Prometheus sink, and both sinks: the part of (1) the addons add.
 
-Every server is started here with the test harness and stopped at the end.
+Every server is started here (``local_platform``) and stopped at the end.
 Figures are printed, never asserted. Run:
-``ODOO_SRC=/path/to/odoo .venv/bin/python bench/metrics.py``.
+``ODOO_SRC=/path/to/odoo .venv/bin/python -m bench.metrics``.
 """
-
-import sys
-from pathlib import Path
-
-# The servers come from the test harness.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import os
 import tempfile
 import time
+from pathlib import Path
 
 import requests
-from harness.odoo_server import OdooInstance
-from harness.postgres_server import run_postgres
-from harness.statsd_receiver import run_statsd_receiver
-from measure import compare_odoo_servers, concurrent_rate, line, odoo_tree, rate
 
+from local_platform.odoo_server import OdooInstance
+from local_platform.postgres_server import run_postgres
+from local_platform.statsd_receiver import run_statsd_receiver
 from odoo_cloud.metrics import catalog, prometheus, recorder
 from odoo_cloud.metrics.http import RequestMeter
 from odoo_cloud.metrics.statsd import StatsdSink
+
+from .measure import compare_odoo_servers, concurrent_rate, line, odoo_tree, rate
 
 CLIENTS = 4  # concurrent JSON-RPC clients
 ROUND = 1.0  # seconds per measure and round

@@ -13,28 +13,26 @@
    workers) with and without ``session_redis`` (target ratio >= 0.95), when
    ``ODOO_SRC`` names an Odoo tree.
 
-Every server is started here with the test harness and stopped at the end.
+Every server is started here (``local_platform``) and stopped at the end.
 Figures are printed, never asserted. Run:
-``ODOO_SRC=/path/to/odoo .venv/odoo-18.0/bin/python bench/sessions.py``.
+``ODOO_SRC=/path/to/odoo .venv/odoo-18.0/bin/python -m bench.sessions``.
 """
-
-import sys
-from pathlib import Path
-
-# The servers come from the test harness.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import functools
 import json
 import tempfile
 import time
+from pathlib import Path
 
 import requests
-from harness.odoo_server import OdooInstance
-from harness.postgres_server import run_postgres
-from harness.redis_server import run_redis
-from harness.session_store import make_store
-from measure import (
+
+from local_platform.odoo_server import OdooInstance
+from local_platform.postgres_server import run_postgres
+from local_platform.redis_server import run_redis
+from local_platform.session_store import make_store
+from odoo_cloud.sessions.store import READ, WRITE
+
+from .measure import (
     best_of,
     compare_odoo_servers,
     concurrent_rate,
@@ -42,8 +40,6 @@ from measure import (
     odoo_tree,
     rate,
 )
-
-from odoo_cloud.sessions.store import READ, WRITE
 
 CLIENTS = 4  # concurrent JSON-RPC clients
 ROUND = 1.0  # seconds per measure and round

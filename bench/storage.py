@@ -9,16 +9,10 @@
 3. with ``ODOO_SRC``: peak memory of the Odoo worker serving a 200 MB
    attachment, above its idle size (target < 64 MB).
 
-Every server is started here with the test harness and stopped at the end.
+Every server is started here (``local_platform``) and stopped at the end.
 Figures are printed, never asserted. Run:
-``ODOO_SRC=/path/to/odoo .venv/bin/python bench/storage.py``.
+``ODOO_SRC=/path/to/odoo .venv/bin/python -m bench.storage``.
 """
-
-import sys
-from pathlib import Path
-
-# The servers come from the test harness.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import hashlib
 import os
@@ -26,17 +20,19 @@ import tempfile
 import threading
 import time
 import uuid
+from pathlib import Path
 from typing import NamedTuple
 
 import psutil
-from harness.odoo_server import OdooInstance, OdooServer
-from harness.postgres_server import run_postgres
-from harness.swift_server import run_swift
-from measure import best_of, line, odoo_tree
 
+from local_platform.odoo_server import OdooInstance, OdooServer
+from local_platform.postgres_server import run_postgres
+from local_platform.swift_server import run_swift
 from odoo_cloud.config import load
 from odoo_cloud.storage import READ_SIZE, Stores
 from odoo_cloud.storage.migration import Item, Migration, upload_to
+
+from .measure import best_of, line, odoo_tree
 
 MB = 1024 * 1024
 OBJECT_SIZE = 8 * MB

@@ -6,21 +6,13 @@ The tier of a test is the directory it lives in: ``unit``, ``integration`` or
 
 from pathlib import Path
 
-from harness.process import survivors
+from local_platform.process import survivors
 
-pytest_plugins = [
-    "pytester",
-    "harness.redis_server",
-    "harness.swift_server",
-    "harness.moto_server",
-    "harness.statsd_receiver",
-    "harness.postgres_server",
-    "harness.odoo_server",
-    "harness.prometheus_server",
-]
+pytest_plugins = ["pytester", "harness.fixtures"]
 
 TESTS = Path(__file__).parent
-# Addons' own tests run inside Odoo, through pytest-odoo (harness/odoo_server.py).
+# Addons' own tests run inside Odoo, through pytest-odoo
+# (local_platform/odoo_server.py).
 collect_ignore = ["odoo/addons"]
 TIERS = ("unit", "integration", "odoo")
 

@@ -7,8 +7,9 @@ import sys
 import zipfile
 
 import pytest
-from harness.odoo_server import REPO, SUITE_ADDONS
-from harness.odoo_trees import SUPPORTED_SERIES
+
+from local_platform.odoo_server import REPO, SUITE_ADDONS
+from local_platform.odoo_trees import SUPPORTED_SERIES
 
 
 def build_wheel(addon, directory, series):

@@ -2,14 +2,14 @@
 
 import json
 
-from harness.odoo_server import REPO
-from harness.process import group_members
+from local_platform.odoo_server import REPO
+from local_platform.process import group_members
 
 INNER_TEST = """
 import json
 import os
 
-from harness.process import STARTED
+from local_platform.process import STARTED
 
 
 def test_start_every_server(
@@ -18,17 +18,14 @@ def test_start_every_server(
     with open(os.environ["SERVER_PIDS"], "w") as pids:
         json.dump({server.name: server.pid for server in STARTED}, pids)
 """
-PLUGINS = ["redis_server", "swift_server", "moto_server", "statsd_receiver"]
-PLUGINS += ["postgres_server"]
 
 
 def test_no_server_survives_the_session(pytester, monkeypatch):
     pids_file = pytester.path / "pids.json"
     monkeypatch.setenv("SERVER_PIDS", str(pids_file))
-    monkeypatch.setenv("PYTHONPATH", str(REPO / "tests"))
+    monkeypatch.setenv("PYTHONPATH", f"{REPO}:{REPO / 'tests'}")
     pytester.makepyfile(test_inner=INNER_TEST)
-    plugins = [arg for name in PLUGINS for arg in ("-p", f"harness.{name}")]
-    result = pytester.runpytest_subprocess("-p", "no:odoo", *plugins)
+    result = pytester.runpytest_subprocess("-p", "no:odoo", "-p", "harness.fixtures")
     result.assert_outcomes(passed=1)
     started = json.loads(pids_file.read_text())
     # redis 1, sentinel group 5, swift 5 (memcached and four servers), moto 1,

@@ -7,8 +7,9 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import prometheus_client
-from harness.process import wait_until
-from harness.prometheus_server import png_summary
+
+from local_platform.process import wait_until
+from local_platform.prometheus_server import png_summary
 
 TOKEN = "harness-token"
 

@@ -1,7 +1,7 @@
 """The redis_sentinel fixture gives a real Sentinel group that replicates."""
 
-from harness.process import wait_until
-from harness.redis_server import run_sentinel_group
+from local_platform.process import wait_until
+from local_platform.redis_server import run_sentinel_group
 
 
 def test_sentinels_name_the_master(redis_sentinel):

@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 import requests
-from harness.process import wait_until
+
+from local_platform.process import wait_until
 
 
 def new_name():

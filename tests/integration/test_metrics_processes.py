@@ -6,11 +6,11 @@ import sys
 import textwrap
 
 import pytest
-from harness.moto_server import run_moto
-from harness.redis_server import run_redis
-from harness.session_store import make_store
 from prometheus_client.parser import text_string_to_metric_families
 
+from local_platform.moto_server import run_moto
+from local_platform.redis_server import run_redis
+from local_platform.session_store import make_store
 from odoo_cloud import health
 from odoo_cloud.config import load
 from odoo_cloud.storage import Stores

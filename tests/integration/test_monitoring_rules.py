@@ -10,8 +10,9 @@ import subprocess
 from itertools import combinations
 
 import pytest
-from harness.process import free_port, require_binary, wait_until
-from harness.prometheus_server import (
+
+from local_platform.process import free_port, require_binary, wait_until
+from local_platform.prometheus_server import (
     ALERT_RULES,
     DASHBOARD,
     PrometheusError,

@@ -6,9 +6,9 @@ import subprocess
 import sys
 import time
 
-from harness.odoo_server import clean_environ
-from harness.process import free_port
-from harness.session_store import generate_key
+from local_platform.odoo_server import clean_environ
+from local_platform.process import free_port
+from local_platform.session_store import generate_key
 
 DAY = 24 * 3600
 

@@ -6,9 +6,9 @@ import time
 import uuid
 
 import pytest
-from harness.redis_server import run_redis
-from harness.session_store import make_store
 
+from local_platform.redis_server import run_redis
+from local_platform.session_store import make_store
 from odoo_cloud.sessions import SessionStoreUnavailable
 
 WEEK, THREE_HOURS = 7 * 24 * 3600, 3 * 3600

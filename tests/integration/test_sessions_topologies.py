@@ -3,10 +3,10 @@
 import subprocess
 
 import pytest
-from harness.process import free_port, wait_until
-from harness.redis_server import run_redis, run_sentinel_group
-from harness.session_store import make_store
 
+from local_platform.process import free_port, wait_until
+from local_platform.redis_server import run_redis, run_sentinel_group
+from local_platform.session_store import make_store
 from odoo_cloud.sessions import SessionStoreUnavailable
 
 

@@ -12,10 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import swiftclient.client
 from harness.object_stores import backend_store, new_store
-from harness.process import wait_until
-from harness.swift_server import run_swift
 from swiftclient.exceptions import ClientException
 
+from local_platform.process import wait_until
+from local_platform.swift_server import run_swift
 from odoo_cloud.storage import (
     READ_SIZE,
     ObjectNotFound,

@@ -12,8 +12,9 @@ import hashlib
 from dataclasses import dataclass
 
 import pytest
-from harness.odoo_server import servers_started
 from object_storage_backends import MIGRATE, create, noise_png, set_location
+
+from local_platform.odoo_server import servers_started
 
 # Every image is different: the filestore keeps identical content in one file,
 # whose modification time (see RECORDS) would be one record's only.

@@ -13,9 +13,10 @@ import signal
 import subprocess
 
 import pytest
-from harness.odoo_server import REPO, clean_environ, run_addon_tests
-from harness.process import wait_until
 from object_storage_backends import CREATE, MIGRATE, create, noise_png, set_location
+
+from local_platform.odoo_server import REPO, clean_environ, run_addon_tests
+from local_platform.process import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -134,13 +135,19 @@ def test_outage_fails_creation_cleanly_and_downloads_answer_503(
     odoo, backend, odoo_server, database, shell
 ):
     kept = create(shell, "before-outage.txt", b"written before the outage" * 50)
+    image = create(shell, "before-outage.png", noise_png())
     server = odoo_server(database, env=backend.env)
     session = server.login()
+    html = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
     backend.stop()
     try:
         values = {"name": "during-outage.txt", "raw": "during the outage"}
         reply = server.call(session, "ir.attachment", "create", values)
-        download = session.get(f"{server.url}/web/content/{kept['id']}", timeout=60)
+        downloads = [
+            session.get(f"{server.url}{path}", headers=html, timeout=60)
+            for path in (f"/web/content/{kept['id']}", f"/web/image/{image['id']}")
+        ]
+        read = server.call(session, "ir.attachment", "read", [kept["id"]], ["raw"])
     finally:
         backend.start()
     assert "object storage failed" in reply["error"]["data"]["message"]
@@ -149,8 +156,26 @@ def test_outage_fails_creation_cleanly_and_downloads_answer_503(
         dbname=database,
     )
     assert rows == "0"
-    assert download.status_code == 503
-    assert "storage is unavailable" in download.text
+    for download in downloads:
+        assert download.status_code == 503
+        assert "Set-Cookie" not in download.headers
+        assert download.headers["Retry-After"] == "5"
+        assert download.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert "<html" in download.text and "will be back shortly" in download.text
+        assert "the file storage does not answer" in download.text
+        for outside in ("<script", "<link", "src="):
+            assert outside not in download.text
+    # A JSON-RPC read keeps Odoo's error, which the web client shows.
+    assert "storage is unavailable" in read["error"]["data"]["message"]
+    backend_name = {"s3": "S3", "swift": "Swift"}[backend.scheme]
+    unreachable = (
+        f"{backend_name} unreachable for {kept['store_fname']} (Connection refused)"
+    )
+    assert (
+        f"Attachment {kept['id']} cannot be downloaded now: {unreachable}; "
+        "answering 503."
+    ) in server.log()
+    assert f"New attachment not saved: {backend_name} unreachable for " in server.log()
 
 
 MIGRATED = 2000

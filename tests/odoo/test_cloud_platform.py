@@ -12,8 +12,10 @@ import subprocess
 
 import pytest
 import requests
-from harness.odoo_server import INSTALL_TIMEOUT, REPO, clean_environ
-from harness.process import free_port
+
+from local_platform.errors import ServerFailed
+from local_platform.odoo_server import INSTALL_TIMEOUT, REPO, clean_environ
+from local_platform.process import free_port
 
 SONG = "odoo.addons.cloud_platform.songs::install"
 MODULES = ("cloud_platform", "attachment_s3")
@@ -223,7 +225,7 @@ def test_anthem_song_moves_the_filestore_once(odoo, odoo_database, redis_server,
     filestore = odoo.data_dir / "filestore" / database
     assert all((filestore / name).is_file() for name in stored(odoo, database))
     with pytest.raises(
-        RuntimeError, match=r"ir_attachment\.location=file: expected s3"
+        ServerFailed, match=r"ir_attachment\.location=file: expected s3"
     ):
         odoo.shell(database, 'print("{}")', env=env)
 

@@ -11,7 +11,8 @@ import re
 
 import pytest
 import requests
-from harness.odoo_server import REPO, servers_started
+
+from local_platform.odoo_server import REPO, servers_started
 
 pytestmark = pytest.mark.usefixtures("odoo_tree")
 

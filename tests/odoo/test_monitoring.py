@@ -19,10 +19,11 @@ import uuid
 
 import pytest
 import requests
-from harness.process import free_port, port_is_open, wait_until
-from harness.redis_server import run_redis
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
+
+from local_platform.process import free_port, port_is_open, wait_until
+from local_platform.redis_server import run_redis
 
 LOAD = ("base", "web", "monitoring_prometheus", "monitoring_statsd")
 TOKEN = "scrape-token-4f1c"

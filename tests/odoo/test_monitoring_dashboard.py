@@ -19,15 +19,16 @@ from types import SimpleNamespace
 
 import pytest
 import requests
-from harness.odoo_server import servers_started
-from harness.process import running
-from harness.prometheus_server import (
+from prometheus_client.parser import text_string_to_metric_families
+
+from local_platform.odoo_server import servers_started
+from local_platform.process import running
+from local_platform.prometheus_server import (
     PrometheusServer,
     alert_rules,
     dashboard_queries,
     png_summary,
 )
-from prometheus_client.parser import text_string_to_metric_families
 
 LOAD = ("base", "web", "session_redis", "monitoring_prometheus")
 BUCKET = "odoo-monitoring-dashboard"

@@ -4,7 +4,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from harness.odoo_server import SUITE_ADDONS, run_addon_tests
+
+from local_platform.odoo_server import SUITE_ADDONS, run_addon_tests
 
 PROBE = Path(__file__).parent / "addons" / "odoo_cloud_probe"
 # cloud_platform refuses a database whose running environment is unknown.

@@ -14,8 +14,9 @@ import json
 import pytest
 import requests
 from harness.object_stores import moto_environ
-from harness.odoo_server import servers_started
-from harness.process import free_port
+
+from local_platform.odoo_server import servers_started
+from local_platform.process import free_port
 
 MODULES = ("cloud_platform", "attachment_s3")
 BUCKET = "acme-odoo-dev"

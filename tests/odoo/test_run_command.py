@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from harness.odoo_server import REPO
-from harness.odoo_trees import SUPPORTED_SERIES
-from harness.process import ServerProcess, wait_until
+
+from local_platform.odoo_server import REPO
+from local_platform.odoo_trees import SUPPORTED_SERIES
+from local_platform.process import ServerProcess, wait_until
 
 READY = "The platform is ready"
 # As long as a newcomer is promised to wait; the time is printed, not asserted.

@@ -20,8 +20,9 @@ import uuid
 import pytest
 import requests
 import websocket
-from harness.odoo_server import TREES, OdooInstance, servers_started, unavailable
-from harness.process import wait_until
+
+from local_platform.odoo_server import TREES, OdooInstance, servers_started, unavailable
+from local_platform.process import wait_until
 
 ADMIN = 2
 ROTATION = 3 * 3600  # Odoo 19's SESSION_ROTATION_INTERVAL

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from harness.odoo_server import REPO, run_addon_tests
-from harness.process import free_port
-from harness.redis_server import run_redis
+
+from local_platform.odoo_server import REPO, run_addon_tests
+from local_platform.process import free_port
+from local_platform.redis_server import run_redis
 
 LOAD = ("base", "web", "session_redis", "session_gc_noop")
 WEEK = 7 * 24 * 3600
@@ -181,11 +182,33 @@ def test_a_database_s_session_lifetime_is_kept_by_redis(
     assert uid(servers[usual], sids[usual]) == ADMIN
 
 
+HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+def csrf_token(page):
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
+
+
+def assert_outage_page(reply):
+    """503 with the self-contained page, and no cookie."""
+    assert reply.status_code == 503, reply.text
+    assert "Set-Cookie" not in reply.headers
+    assert reply.headers["Retry-After"] == "5"
+    assert reply.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "<html" in reply.text and "will be back shortly" in reply.text
+    for outside in ("<script", "<link", "src="):
+        assert outside not in reply.text
+
+
 def test_redis_outage_answers_503_then_recovers(odoo_server, database, tmp_path):
     # An append-only file keeps the sessions across the Redis restart.
     with run_redis(tmp_path, config="appendonly yes\n") as redis_server:
         server = odoo_server(database, load=LOAD, env=redis_env(redis_server))
         sid = authenticate(server)
+        browser = requests.Session()
+        form = browser.get(f"{server.url}/web/login", headers=HTML, timeout=30)
+        credentials = {"login": "admin", "password": "admin"}
+        before_outage = len(server.log())
 
         redis_server.stop()
         replies = [
@@ -196,18 +219,40 @@ def test_redis_outage_answers_503_then_recovers(odoo_server, database, tmp_path)
         )
         assert {reply.status_code for reply in replies} == {503}
         assert "session store does not answer" in replies[0].text
-        errors = [line for line in server.log().splitlines() if " ERROR " in line]
+        # A first visit, and a login from the form shown before the outage.
+        for path in ("/web/login", "/odoo"):
+            url = f"{server.url}{path}"
+            reply = requests.get(url, headers=HTML, allow_redirects=False, timeout=30)
+            assert_outage_page(reply)
+        login = {**credentials, "csrf_token": csrf_token(form)}
+        url = f"{server.url}/web/login"
+        assert_outage_page(browser.post(url, data=login, headers=HTML, timeout=30))
+        # A JSON-RPC login without a cookie: refused before the password is checked.
+        rpc_login = server.jsonrpc(
+            "/web/session/authenticate", {"db": database, **credentials}
+        )
+        assert rpc_login.status_code == 503
+        assert "Set-Cookie" not in rpc_login.headers
+        assert rpc_login.headers["Content-Type"] == "text/plain; charset=utf-8"
+        assert "session store does not answer" in rpc_login.text
+        log = server.log()
+        assert "Login successful" not in log[before_outage:]
+        errors = [line for line in log.splitlines() if " ERROR " in line]
         assert len(errors) == 1, errors
         assert (
-            f"Redis session store at redis://127.0.0.1:{redis_server.port}"
-            in (errors[0])
-        )
-        assert "Traceback" not in server.log()
+            f"Redis session store at redis://127.0.0.1:{redis_server.port} "
+            "(ODOO_SESSION_REDIS_HOST, ODOO_SESSION_REDIS_PORT) is unreachable "
+            "(Connection refused); answering 503 until it answers again."
+        ) in errors[0]
+        assert "Traceback" not in log
         assert server.process.is_running()
 
         redis_server.start()
         assert uid(server, sid) == ADMIN
         assert "answers again" in server.log()
+        first_visit = requests.get(f"{server.url}/web/login", headers=HTML, timeout=30)
+        assert first_visit.status_code == 200
+        assert "session_id" in first_visit.cookies
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,9 @@ import time
 import fakeredis
 import pytest
 import redis
-from harness.session_store import make_store
 from moto import mock_aws
 
+from local_platform.session_store import make_store
 from odoo_cloud import health, metrics
 from odoo_cloud.config import ConfigError, load
 from odoo_cloud.metrics import catalog, prometheus, statsd

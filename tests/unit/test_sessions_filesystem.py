@@ -5,8 +5,8 @@ import os
 
 import fakeredis
 import pytest
-from harness.session_store import generate_key
 
+from local_platform.session_store import generate_key
 from odoo_cloud.sessions import RedisSessions
 from odoo_cloud.sessions.filesystem import import_sessions, vacuum
 

@@ -7,57 +7,35 @@ server-wide addons loaded, until Ctrl-C (or SIGTERM) stops everything it
 started. Every server keeps its data in ``.run/``, so the next run finds the
 same database, sessions and files.
 
-The servers are those of the test harness (``tests/harness``), started the
-way the tests start them.
-
-``make run-check`` (``--check``) checks a running platform end to end: it
-logs in, uploads a file, and finds the session in Redis, the object in the
-store, the request's JSON log line and the request in ``/metrics``.
+The servers are those the tests start, with their data in ``.run/``;
+``make run-check`` (:mod:`.check`) checks the running platform.
 """
 
-import sys
-from pathlib import Path
-
-# The servers come from the test harness; odoo_cloud from this checkout, even
-# when the venv was installed from another.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import argparse
-import base64
 import contextlib
 import fcntl
 import json
 import os
-import secrets
 import signal
 import subprocess
+import sys
 import threading
 import time
-import uuid
+from pathlib import Path
 
-import boto3
-import botocore.config
-import botocore.exceptions
-import pytest
-import redis
-import requests
-from harness.odoo_server import OdooInstance, OdooServer
-from harness.odoo_trees import SUPPORTED_SERIES, usable_tree
-from harness.postgres_server import PostgresCluster, run_as_postgres
-from harness.process import free_port, port_is_open, running
-from harness.redis_server import RedisServer
-from harness.swift_server import run_swift
-from prometheus_client.parser import text_string_to_metric_families
-
-from odoo_cloud.sessions.store import IDENTIFIER_LENGTH
+from .errors import PlatformError
+from .odoo_server import OdooInstance, OdooServer
+from .odoo_trees import SUPPORTED_SERIES, usable_tree
+from .postgres_server import PostgresCluster, run_as_postgres
+from .process import free_port, port_is_open, running
+from .redis_server import RedisServer
+from .swift_server import run_swift
 
 REPO = Path(__file__).resolve().parents[1]
 RUN_DIR = REPO / ".run"
 STATE_PATH = RUN_DIR / "platform.json"
 LOG_PATH = RUN_DIR / "odoo.log"
 DATABASE = "odoo"
-LOGIN = PASSWORD = "admin"  # noqa: S105 - Odoo's own, of a new database
+LOGIN = PASSWORD = "admin"
 # `<project>-odoo-<env>`, as cloud_platform expects outside dev too.
 BUCKET = SESSION_PREFIX = "platform-odoo-dev"
 MODULES = ("web", "base_attachment_object_storage", "attachment_s3", "cloud_platform")
@@ -70,7 +48,6 @@ SUITE_LOAD = (
 )
 ODOO_PORT = 8069
 READY = "The platform is ready"
-TIMEOUT = 60
 
 # cloud_platform's installation: in dev, attachments go to the object store
 # that is configured, and the existing ones are moved there.
@@ -154,11 +131,9 @@ def main():
             serve(tree, output, stack, started)
         except KeyboardInterrupt:
             output.write("\nStopping Odoo, Swift, Redis and PostgreSQL...\n")
-        except (pytest.skip.Exception, pytest.fail.Exception) as missing:
-            # The harness skips a test when a server binary is missing.
-            sys.exit(f"make run: {missing.msg}")
-        except (RuntimeError, TimeoutError) as failed:
-            # A server that did not start, with the end of its log.
+        except PlatformError as failed:
+            # A missing binary, or a server that did not start, with the end
+            # of its log.
             sys.exit(f"make run: {failed}")
         finally:
             # A second Ctrl-C must not cut the stopping short.
@@ -260,7 +235,7 @@ def odoo_environ(sessions, swift):
 def is_installed(postgres):
     """Whether a previous run finished creating the database: moving the
     attachments to the object store is its last step."""
-    exists = f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"  # noqa: S608
+    exists = f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"
     if not postgres.psql(exists):
         return False
     if postgres.psql("SELECT to_regclass('ir_config_parameter')", DATABASE) == "":
@@ -332,170 +307,5 @@ Ctrl-C stops everything; the data stays in {RUN_DIR}.
 """
 
 
-class CheckFailed(Exception):
-    pass
-
-
-def check():
-    """Exercise a running platform as a user would, one line per step."""
-    if not STATE_PATH.exists():
-        sys.exit(f"make run-check: no make run is serving from {RUN_DIR}.")
-    state = json.loads(STATE_PATH.read_text())
-    request_id = f"run-check-{uuid.uuid4().hex[:12]}"
-    web = requests.Session()
-    web.headers["X-Request-ID"] = request_id
-    steps = [
-        ("login", login),
-        ("session", session_in_redis),
-        ("upload", upload),
-        ("object", object_in_store),
-        ("download", download),
-        ("log", json_log_line),
-        ("metrics", request_in_metrics),
-    ]
-    facts = {"request_id": request_id}
-    for name, step in steps:
-        try:
-            said = step(state, web, facts)
-        except (
-            CheckFailed,
-            OSError,
-            requests.RequestException,
-            redis.RedisError,
-            botocore.exceptions.BotoCoreError,
-            botocore.exceptions.ClientError,
-        ) as e:
-            print(f"FAIL {name:<9} {e}", flush=True)
-            sys.exit(1)
-        print(f"ok   {name:<9} {said}", flush=True)
-
-
-def jsonrpc(state, web, path, params):
-    reply = web.post(
-        f"{state['url']}{path}",
-        json={"jsonrpc": "2.0", "method": "call", "params": params},
-        timeout=TIMEOUT,
-    )
-    body = reply.json()
-    if "error" in body:
-        raise CheckFailed(f"{path}: {body['error']['data']['message']}")
-    return body["result"]
-
-
-def call(state, web, model, method, *args, **kwargs):
-    params = {"model": model, "method": method, "args": args, "kwargs": kwargs}
-    return jsonrpc(state, web, "/web/dataset/call_kw", params)
-
-
-def login(state, web, facts):
-    credentials = {
-        "db": state["database"],
-        "login": state["login"],
-        "password": state["password"],
-    }
-    result = jsonrpc(state, web, "/web/session/authenticate", credentials)
-    facts["sid"] = web.cookies["session_id"]
-    return f"{state['login']} logged in at {state['url']} (uid {result['uid']})"
-
-
-def session_in_redis(state, web, facts):
-    sid = facts["sid"]
-    # The hash of the session's identifier holds the session under its sid.
-    key = f"{state['redis']['prefix']}:session:{sid[:IDENTIFIER_LENGTH]}"
-    with redis.Redis(state["redis"]["host"], state["redis"]["port"]) as client:
-        if not client.hexists(key, sid):
-            raise CheckFailed(f"no session {sid[:8]}... in the key {key} of Redis")
-    return f"session {sid[:8]}... in Redis, in the hash of its identifier"
-
-
-def upload(state, web, facts):
-    # text/plain: the object store's rule keeps small images and assets in
-    # the database.
-    facts["content"] = secrets.token_hex(50_000).encode()
-    datas = base64.b64encode(facts["content"]).decode()
-    values = {"name": "run-check.txt", "mimetype": "text/plain", "datas": datas}
-    facts["id"] = call(state, web, "ir.attachment", "create", values)
-    [record] = call(state, web, "ir.attachment", "read", [facts["id"]], ["store_fname"])
-    facts["location"] = record["store_fname"]
-    if not facts["location"].startswith(f"s3://{state['s3']['bucket']}/"):
-        raise CheckFailed(f"attachment {facts['id']} is in {facts['location']}")
-    size = len(facts["content"])
-    return f"attachment {facts['id']} ({size} bytes) is {facts['location']}"
-
-
-def object_in_store(state, web, facts):
-    bucket, key = facts["location"].removeprefix("s3://").split("/", 1)
-    client = boto3.client(
-        "s3",
-        endpoint_url=state["s3"]["endpoint"],
-        aws_access_key_id=state["s3"]["access_key"],
-        aws_secret_access_key=state["s3"]["secret_key"],
-        region_name=state["s3"]["region"],
-        config=botocore.config.Config(s3={"addressing_style": "path"}),
-    )
-    stored = client.get_object(Bucket=bucket, Key=key)["Body"].read()
-    if stored != facts["content"]:
-        raise CheckFailed(f"{bucket}/{key} holds other bytes")
-    return f"{bucket}/{key} holds the uploaded bytes"
-
-
-def download(state, web, facts):
-    path = f"/web/content/{facts['id']}"
-    reply = web.get(f"{state['url']}{path}", timeout=TIMEOUT)
-    if reply.status_code != 200 or reply.content != facts["content"]:
-        raise CheckFailed(f"{path} answered {reply.status_code}, other bytes")
-    return f"{path} answers the uploaded bytes"
-
-
-def json_log_line(state, web, facts):
-    """The access line of our login, which Odoo writes once it has answered."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with open(state["log"], errors="replace") as log:
-            for line in log:
-                if facts["request_id"] not in line:
-                    continue
-                record = json.loads(line)
-                if record.get("path") == "/web/session/authenticate":
-                    return (
-                        f"{state['log']}: request {facts['request_id']} "
-                        f"logged as JSON (status {record['status']})"
-                    )
-        time.sleep(0.5)
-    raise CheckFailed(f"no JSON access line of {facts['request_id']} in {state['log']}")
-
-
-def request_in_metrics(state, web, facts):
-    reply = requests.get(state["metrics"], timeout=TIMEOUT)
-    if reply.status_code != 200:
-        raise CheckFailed(f"GET {state['metrics']} answered {reply.status_code}")
-    labels = {
-        "kind": "jsonrpc",
-        "method": "POST",
-        "status": "2xx",
-        "db": state["database"],
-    }
-    count = sum(
-        sample.value
-        for family in text_string_to_metric_families(reply.text)
-        for sample in family.samples
-        if sample.name == "odoo_http_requests_total"
-        and labels.items() <= sample.labels.items()
-    )
-    selector = ",".join(f'{name}="{value}"' for name, value in labels.items())
-    series = f"odoo_http_requests_total{{{selector}}}"
-    # This check's own calls: login, create, read.
-    if count < 3:
-        raise CheckFailed(f"{series} is {count:.0f} in {state['metrics']}, not >= 3")
-    return f"{series} {count:.0f} in {state['metrics']}"
-
-
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="check a running platform end to end"
-    )
-    if parser.parse_args().check:
-        check()
-    else:
-        main()
+    main()

@@ -1,9 +1,9 @@
 """A real Prometheus server (Debian's ``prometheus``) scraping one target.
 
-The fixture ``prometheus_server`` is a factory: a test names the target it
-wants scraped (``host:port``, with a bearer token if the target asks for one)
-and gets a started :class:`PrometheusServer`, stopped after the test. The
-server scrapes every second, evaluates the suite's alert rules
+The fixture ``prometheus_server`` (``tests/harness``) is a factory: a test
+names the target it wants scraped (``host:port``, with a bearer token if the
+target asks for one) and gets a started :class:`PrometheusServer`, stopped
+after the test. The server scrapes every second, evaluates the suite's alert rules
 (``monitoring/prometheus-alerts.yml``) every second, keeps its data in a
 temporary directory and listens on one loopback port only (it sends nothing
 anywhere: no Alertmanager, no remote write).
@@ -17,7 +17,6 @@ import contextlib
 import json
 import os
 import re
-import shutil
 import struct
 import subprocess
 import tempfile
@@ -26,19 +25,19 @@ import urllib.parse
 import zlib
 from pathlib import Path
 
-import pytest
 import requests
 import yaml
-from harness.process import (
+
+from .errors import ServerFailed
+from .process import (
     RestartableServer,
     free_port,
     require_binary,
-    running,
     wait_until,
 )
 
 HOST = "127.0.0.1"
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 ALERT_RULES = REPO / "monitoring" / "prometheus-alerts.yml"
 DASHBOARD = REPO / "monitoring" / "grafana-dashboard.json"
 # An alert's expression is "<measure> <comparison> <threshold>"
@@ -50,11 +49,10 @@ JOB = "odoo"
 INTERVAL = "1s"
 API_TIMEOUT = 30
 SCREENSHOT_SIZE = (1280, 800)
-SCREENSHOT_OPTION = "--prometheus-screenshot"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-class PrometheusError(RuntimeError):
+class PrometheusError(ServerFailed):
     """The HTTP API answered with an error (for instance a PromQL syntax error)."""
 
 
@@ -196,7 +194,7 @@ class PrometheusServer(RestartableServer):
                 check=False,
             )
         if result.returncode or not Path(path).is_file():
-            raise RuntimeError(
+            raise ServerFailed(
                 f"chromium exited with {result.returncode}:\n{result.stderr[-2000:]}"
             )
         return Path(path)
@@ -248,40 +246,3 @@ def png_summary(path):
             compressed += data[offset + 8 : offset + 8 + length]
         offset += 12 + length  # length, type, data, CRC
     return width, height, len(set(zlib.decompress(compressed)))
-
-
-def pytest_addoption(parser):
-    parser.addoption(
-        SCREENSHOT_OPTION,
-        metavar="PATH",
-        help="also save the screenshot of Prometheus' graph page taken by "
-        "tests/odoo/test_monitoring_dashboard.py to PATH (make screenshot)",
-    )
-
-
-@pytest.fixture
-def prometheus_server(tmp_path_factory):
-    """Factory: ``start(target, bearer_token=None, rule_files=(ALERT_RULES,))``
-    returns a started PrometheusServer; all of them stop after the test."""
-    with contextlib.ExitStack() as stack:
-
-        def start(target, **options):
-            base_dir = tmp_path_factory.mktemp("prometheus")
-            server = PrometheusServer(base_dir, target, **options)
-            return stack.enter_context(running(server))
-
-        yield start
-
-
-@pytest.fixture
-def keep_screenshot(request):
-    """``keep(path)`` copies a screenshot to ``--prometheus-screenshot``'s PATH
-    when that option is given, and does nothing otherwise."""
-    destination = request.config.getoption(SCREENSHOT_OPTION)
-
-    def keep(path):
-        if destination:
-            Path(destination).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, destination)
-
-    return keep

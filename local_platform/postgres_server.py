@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL cluster for the tests.
+"""A PostgreSQL cluster on loopback: throwaway for the tests, kept in
+``.run/`` by ``make run``.
 
 PostgreSQL refuses to run as root, and the tests run as root on the project's
 machines: there the cluster is made and run as the ``postgres`` system user, in
@@ -13,8 +14,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import pytest
-from harness.process import RestartableServer, free_port, require_binary
+from .errors import ServerFailed
+from .process import RestartableServer, free_port, require_binary
 
 HOST = "127.0.0.1"
 SUPERUSER = "postgres"
@@ -104,7 +105,7 @@ class PostgresCluster(RestartableServer):
             text=True,
         )
         if result.returncode:
-            raise RuntimeError(f"initdb failed:\n{result.stdout}{result.stderr}")
+            raise ServerFailed(f"initdb failed:\n{result.stdout}{result.stderr}")
 
     def create_role(self):
         """The role Odoo connects as, allowed to create its databases."""
@@ -166,7 +167,7 @@ class PostgresCluster(RestartableServer):
             text=True,
         )
         if result.returncode:
-            raise RuntimeError(f"psql failed on {sql!r}:\n{result.stderr}")
+            raise ServerFailed(f"psql failed on {sql!r}:\n{result.stderr}")
         return result.stdout.strip()
 
 
@@ -183,11 +184,3 @@ def run_postgres(base_dir):
     finally:
         cluster.stop()
         cluster.remove()
-
-
-@pytest.fixture(scope="session")
-def postgres(tmp_path_factory):
-    """A PostgreSQL cluster shared by the session; tests create the databases
-    they need, under names of their own."""
-    with run_postgres(tmp_path_factory.mktemp("postgres")) as cluster:
-        yield cluster

@@ -5,8 +5,8 @@ server, plus a memcached for tempauth's tokens, all on random loopback ports
 and with everything (configuration, rings, storage, logs) in one temporary
 directory: nothing under /etc/swift is read or written.
 
-The session fixture ``swift`` wraps the context manager ``run_swift``, which a
-test can also use directly when it needs a cluster of its own.
+The session fixture ``swift`` (``tests/harness``) wraps the context manager
+``run_swift``, which a test can also use directly when it needs a cluster of its own.
 
 Two quirks of Swift 2.30 shape the code below:
 
@@ -32,9 +32,10 @@ from pathlib import Path
 
 import boto3
 import botocore.config
-import pytest
 import swiftclient.client
-from harness.process import (
+
+from .errors import ServerFailed
+from .process import (
     ServerProcess,
     free_port,
     port_is_open,
@@ -183,12 +184,12 @@ class SwiftCluster:
         with socket.create_connection(("127.0.0.1", self.memcached_port), 5) as sock:
             sock.sendall(b"flush_all\r\n")
             if not sock.recv(64).startswith(b"OK"):
-                raise RuntimeError("memcached refused flush_all")
+                raise ServerFailed("memcached refused flush_all")
 
     def start_proxy(self):
         """Start the proxy (again) on its port, as after an outage."""
         if self.proxy is not None and self.proxy.is_running():
-            raise RuntimeError("the Swift proxy is already running")
+            raise ServerFailed("the Swift proxy is already running")
         # A new ServerProcess per run: each run is a new process group.
         self.proxy = ServerProcess(
             SERVER_SCRIPTS["proxy"], self.proxy_args, self.proxy_log_path
@@ -219,14 +220,6 @@ class SwiftCluster:
         prefix = f"{ACCESS_LOG_NAME}: "
         with open(self.proxy_log_path, errors="replace") as log:
             return [line[len(prefix) :] for line in log if line.startswith(prefix)]
-
-
-@pytest.fixture(scope="session")
-def swift(tmp_path_factory):
-    """A Swift all-in-one shared by the session; a test that stops the proxy
-    must start it again, and tests should use containers of their own."""
-    with run_swift(tmp_path_factory.mktemp("swift")) as cluster:
-        yield cluster
 
 
 @contextlib.contextmanager
@@ -455,6 +448,6 @@ def build_rings(ring_builder, etc, ports):
         text=True,
     )
     if result.returncode:
-        raise RuntimeError(
+        raise ServerFailed(
             f"building the Swift rings failed:\n{result.stdout}{result.stderr}"
         )

@@ -9,8 +9,7 @@ import contextlib
 import socket
 import threading
 
-import pytest
-from harness.process import wait_until
+from .process import wait_until
 
 HOST = "127.0.0.1"
 
@@ -85,10 +84,3 @@ def run_statsd_receiver():
         yield receiver
     finally:
         receiver.close()
-
-
-@pytest.fixture(scope="session")
-def statsd_receiver():
-    """A receiver shared by the session; call ``clear()`` before sending."""
-    with run_statsd_receiver() as receiver:
-        yield receiver

@@ -1,9 +1,9 @@
-"""Start and stop real server processes for the test fixtures.
+"""Start and stop real server processes.
 
 Every server runs in its own process group so that stopping it also stops the
 workers it forked (Swift, PostgreSQL). Each started group is remembered in
-``STARTED`` so that the session can check, once every fixture is torn down,
-that nothing it started is still running.
+``STARTED`` so that a test session can check, once every fixture is torn
+down, that nothing it started is still running.
 """
 
 import contextlib
@@ -14,14 +14,14 @@ import socket
 import subprocess
 import time
 
-import pytest
+from .errors import ServerFailed, Unavailable
 
 STARTED = []
 _PORTS_HANDED_OUT = set()
 
 
 def require_binary(name):
-    """Path of ``name``, or fail (in CI) / skip (elsewhere) when missing."""
+    """Path of ``name``; :class:`Unavailable` when it is not installed."""
     path = shutil.which(name) or next(
         (
             candidate
@@ -32,10 +32,7 @@ def require_binary(name):
     )
     if path:
         return path
-    reason = f"{name} is not installed (run `make setup`)"
-    if os.environ.get("CI"):
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
+    raise Unavailable(f"{name} is not installed (run `make setup`)")
 
 
 def free_port():
@@ -64,7 +61,7 @@ def wait_until(predicate, timeout, what, process=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.popen.poll() is not None:
-            raise RuntimeError(
+            raise ServerFailed(
                 f"{process.name} exited with {process.popen.returncode} "
                 f"while waiting for {what}:\n{process.log_tail()}"
             )
@@ -72,7 +69,7 @@ def wait_until(predicate, timeout, what, process=None):
             return
         time.sleep(0.05)
     tail = f":\n{process.log_tail()}" if process is not None else ""
-    raise TimeoutError(f"timed out after {timeout}s waiting for {what}{tail}")
+    raise ServerFailed(f"timed out after {timeout}s waiting for {what}{tail}")
 
 
 class ServerProcess:
@@ -151,7 +148,7 @@ class RestartableServer:
     def start(self):
         """Start the server (again, on the same port) and wait until it answers."""
         if self.is_running():
-            raise RuntimeError(f"{self.name} is already running")
+            raise ServerFailed(f"{self.name} is already running")
         self.process = ServerProcess(
             self.name, self.command(), self.log_path, cwd=self.dir
         ).start()
@@ -198,7 +195,7 @@ def group_members(pgid):
 
 
 def survivors():
-    """Servers started by the fixtures that still have a live process."""
+    """Servers started in this process that still have a live process."""
     return [
         (server.name, pids) for server in STARTED if (pids := group_members(server.pid))
     ]

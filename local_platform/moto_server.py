@@ -11,8 +11,9 @@ import sys
 from http import HTTPStatus
 
 import boto3
-import pytest
-from harness.process import RestartableServer, free_port, running
+
+from .errors import ServerFailed
+from .process import RestartableServer, free_port, running
 
 HOST = "127.0.0.1"
 
@@ -76,7 +77,7 @@ class MotoServer(RestartableServer):
         """Forget every resource, so that a test starts from an empty account."""
         status = self.request("POST", "/moto-api/reset")
         if status != HTTPStatus.OK:
-            raise RuntimeError(f"moto reset answered {status}")
+            raise ServerFailed(f"moto reset answered {status}")
 
     def command(self):
         # sys.executable: the moto installed with the tests' own interpreter.
@@ -86,11 +87,3 @@ class MotoServer(RestartableServer):
 def run_moto(base_dir):
     """A started MotoServer logging under ``base_dir``, stopped on exit."""
     return running(MotoServer(base_dir))
-
-
-@pytest.fixture(scope="session")
-def moto_server(tmp_path_factory):
-    """A moto server shared by the session; tests that stop it must start it
-    again, and tests should not rely on resources left by others."""
-    with run_moto(tmp_path_factory.mktemp("moto")) as server:
-        yield server

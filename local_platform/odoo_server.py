@@ -1,10 +1,5 @@
-"""The Odoo tier: databases and ``odoo-bin`` servers of every Odoo series.
-
-``ODOO_SRC`` names the Odoo source trees (one per series, see
-:mod:`harness.odoo_trees`); every test that asks for these fixtures runs once
-per tree, ``odoo`` and the servers running in that tree's own Python
-environment. Without a usable tree, or its environment, those tests are
-skipped with the reason on a developer's machine, and fail in CI (``CI`` set).
+"""Databases and ``odoo-bin`` servers of an Odoo tree (:mod:`.odoo_trees`),
+``odoo`` and the servers running in that tree's own Python environment.
 """
 
 import contextlib
@@ -16,20 +11,19 @@ import subprocess
 import urllib.request
 from pathlib import Path
 
-import pytest
 import requests
-from harness.odoo_trees import configured_trees
-from harness.process import ServerProcess, free_port, wait_until
 
 from odoo_cloud.config import VARIABLES_BY_NAME
 
-REPO = Path(__file__).resolve().parents[2]
+from .errors import PlatformError, ServerFailed
+from .process import ServerProcess, free_port, wait_until
+
+REPO = Path(__file__).resolve().parents[1]
 SUITE_ADDONS = sorted(path.parent.name for path in REPO.glob("*/__manifest__.py"))
 # Addons that exist only to test the Odoo tier itself.
 TEST_ADDONS = REPO / "tests" / "odoo" / "addons"
 START_TIMEOUT = 120
 INSTALL_TIMEOUT = 900
-TREES = configured_trees()
 
 
 def clean_environ(extra=None):
@@ -115,7 +109,7 @@ class OdooInstance:
             "-d", database, "--no-http", env=env, input=script, subcommand="shell"
         )
         if result.returncode:
-            raise RuntimeError(f"odoo shell failed:\n{result.stdout}{result.stderr}")
+            raise ServerFailed(f"odoo shell failed:\n{result.stdout}{result.stderr}")
         return json.loads(result.stdout.strip().splitlines()[-1])
 
     def install(self, database, modules, template=None, env=None):
@@ -135,14 +129,76 @@ class OdooInstance:
             env=env,
         )  # fmt: skip
         if result.returncode:
-            raise RuntimeError(
+            raise ServerFailed(
                 f"installing {modules} into {database} failed:\n"
                 f"{result.stdout}{result.stderr}"
             )
         return database
 
 
-class OdooServer:
+class RequestFailed(PlatformError):
+    """Odoo answered a request with an error."""
+
+
+def answer(reply):
+    """What a ``requests`` response says, in a line: the request, the HTTP
+    status and the first line of the body."""
+    first_line = next(iter(reply.text.strip().splitlines()), "(empty body)")
+    return (
+        f"{reply.request.method} {reply.url} answered {reply.status_code} "
+        f"{reply.reason}: {first_line}"
+    )
+
+
+def result(reply):
+    """The result of a JSON-RPC ``reply``; :class:`RequestFailed` saying what
+    Odoo answered instead (:func:`answer`, or the JSON-RPC error's message)."""
+    try:
+        body = reply.json()
+    except ValueError:
+        body = None
+    if reply.status_code != 200 or not isinstance(body, dict):
+        raise RequestFailed(answer(reply))
+    if "error" in body:
+        message = body["error"].get("data", {}).get("message") or body["error"]
+        raise RequestFailed(
+            f"{reply.request.method} {reply.url} answered the error: {message}"
+        )
+    return body["result"]
+
+
+class OdooClient:
+    """JSON-RPC calls to the Odoo at ``url``, serving ``database``."""
+
+    def __init__(self, url, database):
+        self.url = url
+        self.database = database
+
+    def jsonrpc(self, path, params=None, session=None, headers=None, sid=None):
+        """POST a JSON-RPC call to ``path``, with the cookies of ``session``
+        or the session id ``sid``; the ``requests`` response."""
+        payload = {"jsonrpc": "2.0", "method": "call", "params": params or {}}
+        cookies = {"session_id": sid} if sid else None
+        return (session or requests).post(
+            f"{self.url}{path}", json=payload, headers=headers, cookies=cookies,
+            timeout=60,
+        )  # fmt: skip
+
+    def login(self, login="admin", password="admin", session=None):
+        """``session`` (a new ``requests.Session`` by default), logged in
+        through /web/session/authenticate."""
+        session = session or requests.Session()
+        params = {"db": self.database, "login": login, "password": password}
+        result(self.jsonrpc("/web/session/authenticate", params, session))
+        return session
+
+    def call(self, session, model, method, *args, **kwargs):
+        """``model.method(*args, **kwargs)`` over JSON-RPC; the response body."""
+        params = {"model": model, "method": method, "args": args, "kwargs": kwargs}
+        return self.jsonrpc("/web/dataset/call_kw", params, session).json()
+
+
+class OdooServer(OdooClient):
     """An ``odoo-bin`` serving one database on loopback, output in a log file."""
 
     def __init__(
@@ -158,7 +214,6 @@ class OdooServer:
         port=None,
     ):
         self.instance = instance
-        self.database = database
         self.log_path = log_path
         self.workers = workers
         self.load = load
@@ -167,7 +222,7 @@ class OdooServer:
         self.program = program
         self.port = port or free_port()
         self.gevent_port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__(f"http://127.0.0.1:{self.port}", database)
         self.process = None
 
     def start(self):
@@ -207,29 +262,6 @@ class OdooServer:
         if self.process is not None:
             self.process.stop(timeout=20)
 
-    def jsonrpc(self, path, params=None, session=None, headers=None, sid=None):
-        """POST a JSON-RPC call to ``path``, with the cookies of ``session``
-        or the session id ``sid``; the ``requests`` response."""
-        payload = {"jsonrpc": "2.0", "method": "call", "params": params or {}}
-        cookies = {"session_id": sid} if sid else None
-        return (session or requests).post(
-            f"{self.url}{path}", json=payload, headers=headers, cookies=cookies,
-            timeout=60,
-        )  # fmt: skip
-
-    def login(self, login="admin", password="admin"):
-        """A ``requests.Session`` logged in through /web/session/authenticate."""
-        session = requests.Session()
-        params = {"db": self.database, "login": login, "password": password}
-        reply = self.jsonrpc("/web/session/authenticate", params, session)
-        assert reply.json().get("result", {}).get("uid"), reply.text
-        return session
-
-    def call(self, session, model, method, *args, **kwargs):
-        """``model.method(*args, **kwargs)`` over JSON-RPC; the response body."""
-        params = {"model": model, "method": method, "args": args, "kwargs": kwargs}
-        return self.jsonrpc("/web/dataset/call_kw", params, session).json()
-
     def run_cron(self, xmlid):
         """Run the scheduled action ``xmlid`` now, as the administrator."""
         module, name = xmlid.split(".")
@@ -243,56 +275,6 @@ class OdooServer:
 
     def log(self):
         return Path(self.log_path).read_text(errors="replace")
-
-
-def unavailable(reason):
-    """Skip a test that needs Odoo, or fail it in CI, where the Odoo tier
-    must run."""
-    if os.environ.get("CI"):
-        pytest.fail(f"the Odoo tier cannot run: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-def tree_id(tree):
-    return f"odoo-{tree.series}" if not isinstance(tree, str) else "odoo-unusable"
-
-
-@pytest.fixture(scope="session", params=TREES, ids=tree_id)
-def odoo_tree(request):
-    """The Odoo tree of this run of the test (:class:`OdooTree`)."""
-    tree = request.param
-    if isinstance(tree, str):
-        unavailable(tree)
-    try:
-        tree.check_environment()
-    except ValueError as error:
-        unavailable(str(error))
-    return tree
-
-
-@pytest.fixture(scope="session")
-def odoo(odoo_tree, postgres, tmp_path_factory):
-    """An :class:`OdooInstance` on the session's PostgreSQL cluster."""
-    data_dir = tmp_path_factory.mktemp(f"odoo-{odoo_tree.series}-data")
-    return OdooInstance(odoo_tree, postgres, data_dir)
-
-
-@pytest.fixture(scope="session")
-def odoo_template_db(odoo):
-    """A database with ``base`` and ``web`` installed, copied by the others."""
-    return odoo.install(f"odoo_cloud_template_{odoo.db_suffix}", ["base", "web"])
-
-
-@pytest.fixture(scope="session")
-def odoo_database(odoo, odoo_template_db):
-    """Factory: a fresh database with the given addons installed."""
-    counter = iter(range(1, 1000))
-
-    def create(modules=("web",), env=None):
-        name = f"odoo_cloud_test_{odoo.db_suffix}_{next(counter)}"
-        return odoo.install(name, list(modules), template=odoo_template_db, env=env)
-
-    return create
 
 
 @contextlib.contextmanager
@@ -315,13 +297,6 @@ def servers_started(odoo, log_dir):
     finally:
         for server in servers:
             server.stop()
-
-
-@pytest.fixture
-def odoo_server(odoo, tmp_path):
-    """Factory: start ``odoo-bin`` on a database; stopped after the test."""
-    with servers_started(odoo, tmp_path) as start:
-        yield start
 
 
 def run_addon_tests(odoo, database, test_paths, env=None, args=()):

@@ -1,17 +1,18 @@
-"""Real Redis servers and a real Sentinel group for the tests.
+"""Real Redis servers and a real Sentinel group.
 
-The session fixtures ``redis_server`` and ``redis_sentinel`` wrap the context
-managers ``run_redis`` and ``run_sentinel_group``, which a test can also use
-directly when it needs an instance of its own (for instance to kill a master
-without disturbing the shared group).
+The session fixtures ``redis_server`` and ``redis_sentinel``
+(``tests/harness``) wrap the context managers ``run_redis`` and
+``run_sentinel_group``, which a test can also use directly when it needs an
+instance of its own (for instance to kill a master without disturbing the
+shared group).
 """
 
 import contextlib
 
-import pytest
 import redis
 import redis.sentinel
-from harness.process import (
+
+from .process import (
     RestartableServer,
     free_port,
     require_binary,
@@ -261,20 +262,3 @@ class SentinelGroup:
 def run_sentinel_group(base_dir):
     """A started SentinelGroup under ``base_dir``, stopped on exit."""
     return running(SentinelGroup(base_dir))
-
-
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory):
-    """A standalone Redis shared by the session; tests that stop it must start
-    it again, and tests should not rely on keys left by others."""
-    with run_redis(tmp_path_factory.mktemp("redis")) as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def redis_sentinel(tmp_path_factory):
-    """A Sentinel group shared by the session. A test that kills the master
-    leaves the group failed over for the tests after it: such a test should
-    rather run its own group with ``run_sentinel_group(tmp_path)``."""
-    with run_sentinel_group(tmp_path_factory.mktemp("sentinel")) as group:
-        yield group
