@@ -1,6 +1,6 @@
 """The platform's servers on this machine, on loopback: PostgreSQL, Redis
-(standalone, Sentinel), OpenStack Swift, moto, Prometheus, a statsd receiver
-and Odoo of every supported series.
+(standalone, Sentinel, Cluster), OpenStack Swift, moto, Prometheus, a statsd
+receiver and Odoo of every supported series.
 
 ``make run`` (:mod:`.serve`) and ``make run-check`` (:mod:`.check`) serve and
 check a whole platform with them, the benchmarks of ``bench/`` measure on

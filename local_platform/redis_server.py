@@ -1,17 +1,21 @@
-"""Real Redis servers and a real Sentinel group.
+"""Real Redis servers, a real Sentinel group and a real Redis Cluster.
 
-The session fixtures ``redis_server`` and ``redis_sentinel``
-(``tests/harness``) wrap the context managers ``run_redis`` and
-``run_sentinel_group``, which a test can also use directly when it needs an
-instance of its own (for instance to kill a master without disturbing the
-shared group).
+The session fixtures ``redis_server``, ``redis_sentinel`` and
+``redis_cluster`` (``tests/harness``) wrap the context managers
+``run_redis``, ``run_sentinel_group`` and ``run_redis_cluster``, which a test
+can also use directly when it needs an instance of its own (for instance to
+kill a master without disturbing the shared group).
 """
 
 import contextlib
+import subprocess
 
 import redis
+import redis.cluster
 import redis.sentinel
+from redis.crc import key_slot
 
+from .errors import ServerFailed
 from .process import (
     RestartableServer,
     free_port,
@@ -51,6 +55,17 @@ sentinel monitor {name} 127.0.0.1 {master_port} 2
 sentinel down-after-milliseconds {name} 1000
 sentinel failover-timeout {name} 3000
 sentinel parallel-syncs {name} 1
+"""
+
+# Each node keeps the cluster's layout in its own directory, and listens for
+# the other nodes on a port picked as its own (the default, its port + 10000,
+# may be past 65535). A node that does not answer for a second is failing, so
+# that a failover takes seconds rather than the default fifteen.
+CLUSTER_NODE_CONFIG = """\
+cluster-enabled yes
+cluster-config-file nodes.conf
+cluster-port {bus_port}
+cluster-node-timeout 1000
 """
 
 
@@ -262,3 +277,161 @@ class SentinelGroup:
 def run_sentinel_group(base_dir):
     """A started SentinelGroup under ``base_dir``, stopped on exit."""
     return running(SentinelGroup(base_dir))
+
+
+class RedisCluster:
+    """Three masters and a replica of each, created by ``redis-cli --cluster
+    create``.
+
+    ``nodes`` are the six servers; which of them are masters changes with a
+    failover, so ask ``masters()`` and ``replica_of()`` rather than keep the
+    roles of the start. ``config`` is added to every node's configuration.
+    """
+
+    size = 3
+
+    def __init__(self, base_dir, config=""):
+        self.nodes = [
+            RedisServer(
+                base_dir,
+                f"node{index}",
+                CLUSTER_NODE_CONFIG.format(bus_port=free_port()) + config,
+            )
+            for index in range(2 * self.size)
+        ]
+
+    def start(self):
+        for node in self.nodes:
+            node.start()
+        addresses = [f"{node.host}:{node.port}" for node in self.nodes]
+        command = [require_binary("redis-cli"), "--cluster", "create", *addresses]
+        command += ["--cluster-replicas", "1", "--cluster-yes"]
+        created = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT * 4,
+            check=False,
+        )
+        if created.returncode:
+            raise ServerFailed(
+                f"redis-cli --cluster create failed:\n{created.stdout}{created.stderr}"
+            )
+        self.wait_until_healthy()
+        return self
+
+    def stop(self):
+        for node in self.nodes:
+            node.stop()
+
+    def running_nodes(self):
+        return [node for node in self.nodes if node.is_running()]
+
+    def client(self, **kwargs):
+        """A new redis-py cluster client, whose first node is a running one."""
+        kwargs.setdefault("socket_timeout", 5)
+        kwargs.setdefault("socket_connect_timeout", 2)
+        node = self.running_nodes()[0]
+        return redis.cluster.RedisCluster(host=node.host, port=node.port, **kwargs)
+
+    def masters(self):
+        """The running nodes that are masters, by their own account."""
+        return [node for node in self.running_nodes() if role(node) == "master"]
+
+    def replica_of(self, master):
+        """The running node that replicates ``master``, or None."""
+        return next(
+            (
+                node
+                for node in self.running_nodes()
+                if role(node) == "slave"
+                and node.info("replication")["master_port"] == master.port
+            ),
+            None,
+        )
+
+    def serving(self, key):
+        """The running master that holds ``key`` (a str), by its own account."""
+        slot = key_slot(key.encode())
+        return next(master for master in self.masters() if slot in served_slots(master))
+
+    def is_ok(self):
+        """Every running node says ``cluster_state:ok``."""
+        with contextlib.suppress(redis.RedisError):
+            for node in self.running_nodes():
+                with node.client() as client:
+                    if client.cluster("INFO")["cluster_state"] != "ok":
+                        return False
+            return True
+        return False
+
+    def is_healthy(self):
+        """The cluster is ok, and each of its three masters has a replica
+        whose link is up."""
+        with contextlib.suppress(redis.RedisError):
+            if not self.is_ok():
+                return False
+            masters = self.masters()
+            replicas = [self.replica_of(master) for master in masters]
+            return len(masters) == self.size and all(
+                replica is not None
+                and replica.info("replication")["master_link_status"] == "up"
+                for replica in replicas
+            )
+        return False
+
+    def wait_until_healthy(self, timeout=START_TIMEOUT * 2):
+        wait_until(self.is_healthy, timeout, "the Redis Cluster to be ok")
+
+    def wait_until_replicated(self, timeout=10):
+        """Wait until every replica has received all its master has written,
+        so that killing a master loses nothing."""
+        for master in self.masters():
+            written = master.info("replication")["master_repl_offset"]
+            replica = self.replica_of(master)
+            wait_until(
+                lambda replica=replica, written=written: (
+                    replica.info("replication")["slave_repl_offset"] >= written
+                ),
+                timeout,
+                f"{replica.name} to receive what {master.name} wrote",
+            )
+
+    def wait_for_promotion(self, replica, timeout=30):
+        """Wait until ``replica`` is a master and the cluster is ok again."""
+        wait_until(
+            lambda: role(replica) == "master" and self.is_ok(),
+            timeout,
+            f"{replica.name} to take over its failed master",
+        )
+
+    def restart(self, node):
+        """Start a stopped or killed ``node`` again and wait until it has
+        rejoined the cluster (a former master comes back as a replica)."""
+        node.start()
+        self.wait_until_healthy()
+
+
+def role(node):
+    """The role ``node`` gives itself, "master" or "slave"; None when it does
+    not answer."""
+    with contextlib.suppress(redis.RedisError):
+        return node.info("replication")["role"]
+    return None
+
+
+def served_slots(node):
+    """The slots ``node`` serves, by its own account."""
+    with node.client() as client:
+        described = client.cluster("NODES").values()
+    myself = next(line for line in described if "myself" in line["flags"])
+    return {
+        slot
+        for span in myself["slots"]
+        for slot in range(int(span[0]), int(span[-1]) + 1)
+    }
+
+
+def run_redis_cluster(base_dir, config=""):
+    """A started RedisCluster under ``base_dir``, stopped on exit."""
+    return running(RedisCluster(base_dir, config))

@@ -19,7 +19,11 @@ from local_platform.odoo_trees import configured_trees
 from local_platform.postgres_server import run_postgres
 from local_platform.process import running
 from local_platform.prometheus_server import PrometheusServer
-from local_platform.redis_server import run_redis, run_sentinel_group
+from local_platform.redis_server import (
+    run_redis,
+    run_redis_cluster,
+    run_sentinel_group,
+)
 from local_platform.statsd_receiver import run_statsd_receiver
 from local_platform.swift_server import run_swift
 
@@ -73,6 +77,15 @@ def redis_sentinel(tmp_path_factory):
     rather run its own group with ``run_sentinel_group(tmp_path)``."""
     with run_sentinel_group(tmp_path_factory.mktemp("sentinel")) as group:
         yield group
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory):
+    """A Redis Cluster (three masters, a replica each) shared by the session.
+    A test that kills a master should run its own with
+    ``run_redis_cluster(tmp_path)``; tests should use keys of their own."""
+    with run_redis_cluster(tmp_path_factory.mktemp("cluster")) as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,13 @@ from local_platform.process import STARTED
 
 
 def test_start_every_server(
-    redis_server, redis_sentinel, swift, moto_server, postgres, statsd_receiver
+    redis_server,
+    redis_sentinel,
+    redis_cluster,
+    swift,
+    moto_server,
+    postgres,
+    statsd_receiver,
 ):
     with open(os.environ["SERVER_PIDS"], "w") as pids:
         json.dump({server.name: server.pid for server in STARTED}, pids)
@@ -28,7 +34,7 @@ def test_no_server_survives_the_session(pytester, monkeypatch):
     result = pytester.runpytest_subprocess("-p", "no:odoo", "-p", "harness.fixtures")
     result.assert_outcomes(passed=1)
     started = json.loads(pids_file.read_text())
-    # redis 1, sentinel group 5, swift 5 (memcached and four servers), moto 1,
-    # postgres 1: every kind of server was really started.
-    assert len(started) == 13, started
+    # redis 1, sentinel group 5, cluster 6, swift 5 (memcached and four
+    # servers), moto 1, postgres 1: every kind of server was really started.
+    assert len(started) == 19, started
     assert {name: pid for name, pid in started.items() if group_members(pid)} == {}
