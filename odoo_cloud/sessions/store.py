@@ -28,6 +28,7 @@ import redis
 from ..metrics import measured
 from ..metrics.catalog import SESSION_STORE_DURATION, SESSION_STORE_ERRORS
 from ..process import PerProcess
+from ..unreachable import cause
 from .connection import connect, describe, validate
 from .outage import Outage
 
@@ -81,9 +82,11 @@ class SessionStoreUnavailable(Exception):
     """Redis did not answer: the request cannot be served (HTTP 503), but
     nothing is lost and nothing should crash."""
 
-    def __init__(self, address, cause):
+    def __init__(self, address, error):
         self.address = address
-        super().__init__(f"Redis session store at {address} is unreachable: {cause}")
+        super().__init__(
+            f"Redis session store at {address} is unreachable ({cause(error)})"
+        )
 
 
 class _Scripts:
@@ -142,10 +145,10 @@ class RedisSessions:
         except UNREACHABLE as error:
             unavailable = self.unavailable_error(self.address, error)
             if self.outage.begins():
-                _logger.error("%s; answering 503 until it is back", unavailable)
+                _logger.error("%s; answering 503 until it answers again.", unavailable)
             raise unavailable from error
         if self.outage.ends():
-            _logger.warning("Redis session store at %s answers again", self.address)
+            _logger.warning("Redis session store at %s answers again.", self.address)
 
     def check(self):
         """PING with a client of its own, closed at once: the process that
@@ -156,6 +159,12 @@ class RedisSessions:
                 client.ping()
         finally:
             client.close()
+
+    def ping(self):
+        """PING with this process's client: ``unavailable_error`` unless Redis
+        answers."""
+        with self._reaching_redis():
+            self.client.ping()
 
     def key(self, sid):
         """The hash of ``sid``'s identifier (a sid or an identifier)."""
@@ -274,6 +283,13 @@ class RedisSessionStore:
 
     def new(self):
         return self.session_class({}, self.generate_key(), True)
+
+    @_measured("ping")
+    def ping(self):
+        """Raise unless Redis answers: Odoo does not ask the store before it
+        gives a new session its cookie or logs a user in (``session_redis``
+        asks it then)."""
+        self.sessions.ping()
 
     @_measured("get")
     def get(self, sid):

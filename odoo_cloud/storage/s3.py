@@ -6,6 +6,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
+from ..unreachable import cause
 from .base import (
     ObjectInfo,
     ObjectNotFound,
@@ -27,7 +28,9 @@ def translated_errors(store, key):
     try:
         yield
     except OUTAGES as error:
-        raise StorageUnavailable(f"S3 unreachable for {where}: {error}") from error
+        raise StorageUnavailable(
+            f"S3 unreachable for {where} ({cause(error)})"
+        ) from error
     except botocore.exceptions.ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)

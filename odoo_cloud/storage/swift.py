@@ -27,6 +27,7 @@ import swiftclient.client
 import urllib3.exceptions
 from swiftclient.exceptions import ClientException
 
+from ..unreachable import cause
 from .base import (
     READ_SIZE,
     Location,
@@ -59,7 +60,7 @@ def translated_errors(location, login=False):
         yield
     except OUTAGES as error:
         raise StorageUnavailable(
-            f"Swift unreachable for {location}: {error}"
+            f"Swift unreachable for {location} ({cause(error)})"
         ) from error
     except (ClientException, keystoneauth1.exceptions.ClientException) as error:
         status = getattr(error, "http_status", None)

@@ -1,0 +1,101 @@
+"""An outage reads as a sentence: who is unreachable, and the operating
+system's words for why, from the real errors of each client."""
+
+import logging
+import socket
+
+import pytest
+import redis
+import requests
+
+from odoo_cloud.config import load
+from odoo_cloud.sessions import SessionStoreUnavailable, sessions_from_config
+from odoo_cloud.storage import StorageUnavailable, Stores
+from odoo_cloud.unreachable import cause
+
+
+@pytest.fixture
+def closed_port():
+    """A loopback port nobody listens on: connecting is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def silent_port():
+    """A loopback port that accepts connections and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield listener.getsockname()[1]
+
+
+def raised(call):
+    with pytest.raises(Exception) as info:
+        call()
+    return info.value
+
+
+def test_a_refused_connection_reads_connection_refused(closed_port):
+    url = f"http://127.0.0.1:{closed_port}/"
+    client = redis.Redis(port=closed_port, retry=None)
+    assert cause(raised(client.ping)) == "Connection refused"
+    assert cause(raised(lambda: requests.get(url, timeout=5))) == "Connection refused"
+
+
+def test_a_server_that_does_not_answer_reads_timed_out(silent_port):
+    client = redis.Redis(port=silent_port, socket_timeout=0.2, retry=None)
+    assert cause(raised(client.ping)) == "timed out"
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (ValueError("first line\nsecond line"), "first line"),
+        (ValueError(), "ValueError"),
+    ],
+)
+def test_without_an_operating_system_error_the_message_s_first_line(error, expected):
+    assert cause(error) == expected
+
+
+def test_redis_unreachable_is_one_sentence_logged_once_per_outage(closed_port, caplog):
+    settings = load(
+        {"ODOO_SESSION_REDIS": "1", "ODOO_SESSION_REDIS_PORT": str(closed_port)}
+    )
+    sessions = sessions_from_config(settings)
+    variables = "(ODOO_SESSION_REDIS_HOST, ODOO_SESSION_REDIS_PORT)"
+    address = f"redis://localhost:{closed_port} {variables}"
+    unreachable = (
+        f"Redis session store at {address} is unreachable (Connection refused)"
+    )
+    for _ in range(2):
+        with pytest.raises(SessionStoreUnavailable) as error:
+            sessions.ping()
+        assert str(error.value) == unreachable
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors == [f"{unreachable}; answering 503 until it answers again."]
+
+
+@pytest.mark.parametrize(
+    ("environ", "location"),
+    [
+        ({"AWS_HOST": "http://127.0.0.1:{port}", "AWS_ACCESS_KEY_ID": "k",
+          "AWS_SECRET_ACCESS_KEY": "s", "AWS_MAX_ATTEMPTS": "1"},
+         "S3 unreachable for s3://bucket/ab/cd"),
+        ({"SWIFT_AUTH_URL": "http://127.0.0.1:{port}/auth/v1.0",
+          "SWIFT_AUTH_VERSION": "1.0", "SWIFT_ACCOUNT": "a:u", "SWIFT_PASSWORD": "p"},
+         "Swift unreachable for swift://bucket/ab/cd"),
+    ],
+    ids=["s3", "swift"],
+)  # fmt: skip
+def test_an_object_store_unreachable_names_the_object_and_why(
+    closed_port, environ, location
+):
+    environ = {name: value.format(port=closed_port) for name, value in environ.items()}
+    scheme = location.split()[0].lower()
+    store = Stores(load(environ)).get(scheme, "bucket")
+    with pytest.raises(StorageUnavailable) as error:
+        store.get("ab/cd")
+    assert str(error.value) == f"{location} (Connection refused)"
