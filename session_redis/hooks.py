@@ -23,6 +23,7 @@ from odoo_cloud.sessions import (
     sessions_from_config,
 )
 
+from .odoo_http import ask_redis_first
 from .unavailable import RedisUnavailable
 
 _logger = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def post_load():
         session_token=security.compute_session_token,
         database_lifetime=database_lifetime,
     )
+    ask_redis_first()
     _logger.info("HTTP sessions stored in Redis at %s", sessions.address)
 
 

@@ -1,12 +1,12 @@
-"""What a request gets while Redis is unreachable: a short 503."""
+"""What a request gets while Redis is unreachable: a 503, a page for a
+person and a line of text for a JSON client."""
 
 import logging
 
-from werkzeug.wrappers import Response
-
 from odoo_cloud.sessions import SessionStoreUnavailable
+from odoo_cloud.unavailable_page import UnavailableResponse
 
-BODY = "Service unavailable: the session store does not answer. Retry shortly.\n"
+RESPONSE = UnavailableResponse("the session store")
 
 
 class RedisUnavailable(SessionStoreUnavailable):
@@ -18,12 +18,7 @@ class RedisUnavailable(SessionStoreUnavailable):
 
     @property
     def error_response(self):
-        return Response(
-            BODY,
-            status=503,
-            content_type="text/plain; charset=utf-8",
-            headers={"Retry-After": "5"},
-        )
+        return RESPONSE
 
     @error_response.setter
     def error_response(self, response):

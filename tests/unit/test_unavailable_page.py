@@ -1,0 +1,58 @@
+"""The 503 of an outage: a page a person can read, a line a program can."""
+
+import pytest
+
+from odoo_cloud.unavailable_page import RETRY_AFTER_SECONDS, UnavailableResponse
+
+RESPONSE = UnavailableResponse("the <session> store")
+
+
+def answer(method="GET", content_type=None):
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": "/web/login"}
+    if content_type:
+        environ["CONTENT_TYPE"] = content_type
+    started = []
+    body = RESPONSE(environ, lambda status, headers: started.append((status, headers)))
+    [(status, headers)] = started
+    return status, dict(headers), b"".join(body).decode()
+
+
+def test_a_browser_gets_a_page_that_needs_nothing_else_from_the_server():
+    status, headers, body = answer()
+    assert status == "503 Service Unavailable"
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["Content-Length"] == str(len(body.encode()))
+    assert body.startswith("<!DOCTYPE html>") and "<style>" in body
+    for outside in ("<script", "<link", "<img", "src=", "href=", "url(", "@import"):
+        assert outside not in body
+    assert "unavailable for a moment and will be back shortly" in body
+    assert "Reason: the &lt;session&gt; store does not answer." in body
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json", "application/json; charset=utf-8", "application/json-rpc"],
+)
+def test_a_json_request_gets_one_line_of_text(content_type):
+    status, headers, body = answer("POST", content_type)
+    assert status == "503 Service Unavailable"
+    assert headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert body == (
+        "Service unavailable: the <session> store does not answer. Retry shortly.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "text/xml", None]
+)
+def test_a_form_an_xml_rpc_call_or_a_plain_get_gets_the_page(content_type):
+    assert answer("POST", content_type)[2].startswith("<!DOCTYPE html>")
+
+
+def test_a_head_request_gets_the_headers_only():
+    _, headers, body = answer("HEAD")
+    assert body == ""
+    assert int(headers["Content-Length"]) > 0
