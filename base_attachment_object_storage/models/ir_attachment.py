@@ -29,15 +29,24 @@ from odoo_cloud.storage import (
 )
 from odoo_cloud.storage.gc import plan_collection
 from odoo_cloud.storage.migration import Item, Migration, fetch_verified, upload_to
+from odoo_cloud.unavailable_page import UnavailableResponse
 
 from ..settings import settings, stores
 
 _logger = logging.getLogger(__name__)
 _disabled_read_logged = False
+UNAVAILABLE = UnavailableResponse("the file storage")
 
 
 class ObjectStorageUnavailable(ServiceUnavailable):
-    """Answered 503 over HTTP: the content exists but cannot be read now."""
+    """Answered 503 over HTTP: the content exists but cannot be read now.
+
+    A JSON-RPC call gets Odoo's error object with this message; any other
+    request gets the outage page (Odoo answers the exception of an HTTP route
+    by calling it as a WSGI application)."""
+
+    def __call__(self, environ, start_response):
+        return UNAVAILABLE(environ, start_response)
 
 
 class ObjectStream(Stream):
@@ -185,7 +194,7 @@ class IrAttachment(models.Model):
                 location.key, data, guess_mimetype(data)
             )
         except StorageError as error:
-            _logger.error("attachment not stored in %s: %s", location, error)
+            _logger.error("New attachment not saved: %s.", error)
             message = _("The object storage failed to store the file: try again later.")
             raise UserError(message) from error
 
@@ -209,7 +218,7 @@ class IrAttachment(models.Model):
             _logger.warning("attachment content missing in the object store: %s", fname)
             return b""
         except StorageUnavailable as error:
-            _logger.error("object store unavailable reading %s: %s", fname, error)
+            _logger.error("Attachment content cannot be read now: %s.", error)
             raise ObjectStorageUnavailable(
                 "The file storage is unavailable, try again later."
             ) from error
@@ -252,7 +261,9 @@ class IrAttachment(models.Model):
                           download_name=self.name, etag=self.checksum)  # fmt: skip
         except StorageUnavailable as error:
             _logger.error(
-                "object store unavailable serving %s: %s", self.store_fname, error
+                "Attachment %s cannot be downloaded now: %s; answering 503.",
+                self.id,
+                error,
             )
             raise ObjectStorageUnavailable(
                 "The file storage is unavailable, try again later."
