@@ -110,13 +110,14 @@ def fill(store, client, count):
     """Store ``count`` more logged-in sessions, through the store's own write
     script, in pipelines of 10,000; their sids."""
     sessions, data = store.sessions, json.dumps(DATA)
+    write = client.register_script(WRITE)
     sids = []
     for start in range(0, count, 10_000):
         pipeline = client.pipeline(transaction=False)
         for _ in range(min(10_000, count - start)):
             sid = store.generate_key()
             args = [sid, data, sessions.expiration, "", sessions.expiration]
-            sessions.scripts.write([sessions.key(sid)], args, client=pipeline)
+            write([sessions.key(sid)], args, client=pipeline)
             sids.append(sid)
         pipeline.execute()
     return sids

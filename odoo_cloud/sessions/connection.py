@@ -4,7 +4,10 @@ Every client has explicit connect and socket timeouts and no retry loop: a
 dead Redis fails a request within the connect timeout instead of holding a
 worker while redis-py backs off. A pooled connection that Redis closed (a
 restart, a failover) is replaced by the pool before use, so a Redis that
-comes back is used again by the next request.
+comes back is used again by the next request. A cluster client tries once
+more, at once, after a node failed: it has asked the cluster for its slots
+again in between, so a process that missed a failover follows it instead of
+answering 503 (a request on a dead master's slots waits twice as long).
 """
 
 import redis
@@ -92,8 +95,9 @@ def _sentinels(config):
 def connect(config):
     """A new client for the configured Redis (standalone, Sentinel or Cluster).
 
-    redis-py connects on first use, so this never blocks; a combination of
-    settings that cannot work raises :class:`ConfigError` naming them.
+    redis-py connects on first use, except a cluster client, which asks a
+    node for the slots as it is built; a combination of settings that cannot
+    work raises :class:`ConfigError` naming them.
     """
     validate(config)
     options = _options(config)
@@ -113,6 +117,7 @@ def connect(config):
             db=config["ODOO_SESSION_REDIS_DB"],
         )
     if config["ODOO_SESSION_REDIS_CLUSTER"]:
+        options["retry"] = Retry(NoBackoff(), 1)
         if url:
             return redis.cluster.RedisCluster.from_url(url, **options)
         return redis.cluster.RedisCluster(

@@ -17,6 +17,7 @@ database lifetime its caller (the ``session_redis`` addon) gives it.
 """
 
 import contextlib
+import hashlib
 import itertools
 import json
 import logging
@@ -35,8 +36,15 @@ from .outage import Outage
 _logger = logging.getLogger(__name__)
 
 # What redis-py raises when Redis cannot be reached or answer in time;
-# Sentinel's MasterNotFoundError is a ConnectionError.
-UNREACHABLE = (redis.ConnectionError, redis.TimeoutError)
+# Sentinel's MasterNotFoundError is a ConnectionError. A cluster client raises
+# ClusterDownError (a ClusterError) while some slots have no master, and
+# RedisClusterException when no node it knows answers.
+UNREACHABLE = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    redis.exceptions.ClusterError,
+    redis.exceptions.RedisClusterException,
+)
 # As Odoo's http.STORED_SESSION_BYTES and its identifier check.
 IDENTIFIER_LENGTH = 42
 IDENTIFIER = re.compile(rf"[A-Za-z0-9_-]{{{IDENTIFIER_LENGTH}}}")
@@ -89,14 +97,24 @@ class SessionStoreUnavailable(Exception):
         )
 
 
-class _Scripts:
-    """The scripts of the store, registered on ``client``."""
+class _Script:
+    """A script on one key, run by its SHA1. A Redis that does not know it
+    yet is sent it with EVAL, which also caches it there: redis-py's scripts
+    send SCRIPT LOAD instead, to every master of a cluster, which fails the
+    scripts of every key while one master is down."""
 
-    def __init__(self, client):
-        self.client = client
-        self.read = client.register_script(READ)
-        self.write = client.register_script(WRITE)
-        self.delete = client.register_script(DELETE)
+    def __init__(self, source):
+        self.source = source
+        self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
+
+    def __call__(self, client, key, *args):
+        try:
+            return client.evalsha(self.sha, 1, key, *args)
+        except redis.exceptions.NoScriptError:
+            return client.eval(self.source, 1, key, *args)
+
+
+_READ, _WRITE, _DELETE = _Script(READ), _Script(WRITE), _Script(DELETE)
 
 
 class RedisSessions:
@@ -116,7 +134,6 @@ class RedisSessions:
     ):
         self._connect = connect
         self._client = PerProcess(connect)
-        self._scripts = None
         self.prefix = f"{prefix}:session:"
         self.expiration = expiration
         self.expiration_anonymous = expiration_anonymous
@@ -128,37 +145,27 @@ class RedisSessions:
     def client(self):
         return self._client.get()
 
-    @property
-    def scripts(self):
-        """The scripts, registered on this process's client."""
-        client = self.client
-        if self._scripts is None or self._scripts.client is not client:
-            self._scripts = _Scripts(client)
-        return self._scripts
-
     @contextlib.contextmanager
-    def _reaching_redis(self):
+    def _reaching_redis(self, key=None):
         """Turn an unreachable Redis into ``unavailable_error``, logged once per
-        outage, and log when it answers again."""
+        outage, and log when it answers again; ``key`` is the one key of the
+        operation, by whose slot a cluster's outage is told."""
         try:
             yield
         except UNREACHABLE as error:
             unavailable = self.unavailable_error(self.address, error)
-            if self.outage.begins():
+            if self.outage.begins(key):
                 _logger.error("%s; answering 503 until it answers again.", unavailable)
             raise unavailable from error
-        if self.outage.ends():
+        if self.outage.ends(key):
             _logger.warning("Redis session store at %s answers again.", self.address)
 
     def check(self):
         """PING with a client of its own, closed at once: the process that
-        checks (Odoo's master) must not keep a socket its workers inherit."""
-        client = self._connect()
-        try:
-            with self._reaching_redis():
-                client.ping()
-        finally:
-            client.close()
+        checks (Odoo's master) must not keep a socket its workers inherit.
+        A cluster client already asks a node for the slots as it is built."""
+        with self._reaching_redis(), contextlib.closing(self._connect()) as client:
+            client.ping()
 
     def ping(self):
         """PING with this process's client: ``unavailable_error`` unless Redis
@@ -177,8 +184,9 @@ class RedisSessions:
     def read(self, sid):
         """The data of session ``sid``, its lifetime renewed; None when
         missing or unreadable."""
-        with self._reaching_redis():
-            raw = self.scripts.read(keys=[self.key(sid)], args=[sid])
+        key = self.key(sid)
+        with self._reaching_redis(key):
+            raw = _READ(self.client, key, sid)
         if raw is None:
             return None
         try:
@@ -204,12 +212,14 @@ class RedisSessions:
         mode = "only-new" if only_new else "alone" if alone else ""
         lifetime = int(lifetime or self.default_lifetime(data))
         args = [sid, json.dumps(data), lifetime, mode, int(expires_in or lifetime)]
-        with self._reaching_redis():
-            return bool(self.scripts.write(keys=[self.key(sid)], args=args))
+        key = self.key(sid)
+        with self._reaching_redis(key):
+            return bool(_WRITE(self.client, key, *args))
 
     def delete(self, sid):
-        with self._reaching_redis():
-            self.scripts.delete(keys=[self.key(sid)], args=[sid])
+        key = self.key(sid)
+        with self._reaching_redis(key):
+            _DELETE(self.client, key, sid)
 
     def delete_identifiers(self, identifiers):
         """Delete every session of ``identifiers``."""
@@ -401,5 +411,6 @@ def sessions_from_config(config, **options):
         expiration=config["ODOO_SESSION_REDIS_EXPIRATION"],
         expiration_anonymous=config["ODOO_SESSION_REDIS_EXPIRATION_ANONYMOUS"],
         address=describe(config),
+        outage=Outage(cluster=config["ODOO_SESSION_REDIS_CLUSTER"]),
         **options,
     )
