@@ -73,11 +73,15 @@ class RedisProcess(RestartableServer):
     """A redis-server (or a sentinel) that can be stopped and started again.
 
     It keeps its port across restarts, so that clients configured once see the
-    outage and the recovery, as with a real server restart.
+    outage and the recovery, as with a real server restart. With a
+    ``password``, it refuses clients that do not give it (its own clients do).
     """
 
-    def __init__(self, base_dir, name, config, sentinel=False):
+    def __init__(self, base_dir, name, config, sentinel=False, password=None):
         self.name = name
+        self.password = password
+        if password:
+            config += f"requirepass {password}\n"
         self.host = HOST
         self.port = free_port()
         self.dir = base_dir / name
@@ -106,6 +110,7 @@ class RedisProcess(RestartableServer):
         """A new redis-py client; short timeouts so that an outage fails fast."""
         kwargs.setdefault("socket_timeout", 5)
         kwargs.setdefault("socket_connect_timeout", 2)
+        kwargs.setdefault("password", self.password)
         return redis.Redis(host=self.host, port=self.port, **kwargs)
 
     def counting_client(self):
@@ -139,10 +144,13 @@ class RedisProcess(RestartableServer):
 
 
 class RedisServer(RedisProcess):
-    """A standalone redis-server."""
+    """A standalone redis-server; with a ``password``, a replica gives it to
+    its master too."""
 
-    def __init__(self, base_dir, name="redis", config=""):
-        super().__init__(base_dir, name, SERVER_CONFIG + config)
+    def __init__(self, base_dir, name="redis", config="", password=None):
+        if password:
+            config += f"masterauth {password}\n"
+        super().__init__(base_dir, name, SERVER_CONFIG + config, password=password)
 
     def flushall(self):
         """Forget every key, so that a test starts from an empty server."""
@@ -159,21 +167,36 @@ class SentinelGroup:
     """One master, one replica and three sentinels watching them (quorum 2).
 
     ``master`` and ``replica`` name the processes started in those roles; after
-    a failover the roles are swapped but the handles are not.
+    a failover the roles are swapped but the handles are not. ``password`` is
+    required by the master and the replica, ``sentinel_password`` by the
+    sentinels.
     """
 
     master_name = "odoo-cloud"
 
-    def __init__(self, base_dir):
-        self.master = RedisServer(base_dir, "master")
+    def __init__(self, base_dir, password=None, sentinel_password=None):
+        self.password = password
+        self.sentinel_password = sentinel_password
+        self.master = RedisServer(base_dir, "master", password=password)
         self.replica = RedisServer(
-            base_dir, "replica", f"replicaof 127.0.0.1 {self.master.port}\n"
+            base_dir,
+            "replica",
+            f"replicaof 127.0.0.1 {self.master.port}\n",
+            password=password,
         )
         sentinel_config = SENTINEL_CONFIG.format(
             name=self.master_name, master_port=self.master.port
         )
+        if password:
+            sentinel_config += f"sentinel auth-pass {self.master_name} {password}\n"
         self.sentinel_processes = [
-            RedisProcess(base_dir, f"sentinel{index}", sentinel_config, sentinel=True)
+            RedisProcess(
+                base_dir,
+                f"sentinel{index}",
+                sentinel_config,
+                sentinel=True,
+                password=sentinel_password,
+            )
             for index in range(3)
         ]
 
@@ -185,7 +208,14 @@ class SentinelGroup:
     def sentinel_client(self, **kwargs):
         """A new redis.sentinel.Sentinel over the three sentinels."""
         kwargs.setdefault("socket_timeout", 2)
-        return redis.sentinel.Sentinel(self.sentinels, **kwargs)
+        kwargs.setdefault("password", self.password)
+        sentinel_kwargs = {
+            "socket_timeout": kwargs["socket_timeout"],
+            "password": self.sentinel_password,
+        }
+        return redis.sentinel.Sentinel(
+            self.sentinels, sentinel_kwargs=sentinel_kwargs, **kwargs
+        )
 
     def start(self):
         self.master.start()
@@ -274,9 +304,9 @@ class SentinelGroup:
         )
 
 
-def run_sentinel_group(base_dir):
+def run_sentinel_group(base_dir, password=None, sentinel_password=None):
     """A started SentinelGroup under ``base_dir``, stopped on exit."""
-    return running(SentinelGroup(base_dir))
+    return running(SentinelGroup(base_dir, password, sentinel_password))
 
 
 class RedisCluster:

@@ -17,6 +17,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from ..config import ConfigError, mask_url_password
+from ..unreachable import cause
 
 TLS_FILES = {
     "ssl_ca_certs": "ODOO_SESSION_REDIS_TLS_CA_FILE",
@@ -27,6 +28,45 @@ TLS_FILES = {
 
 def _reveal(secret):
     return secret.reveal() if secret is not None else None
+
+
+class _Sentinel(redis.sentinel.Sentinel):
+    """redis-py's Sentinel, except that when no sentinel names the master it
+    says what each answered, where redis-py writes the repr of a client per
+    sentinel."""
+
+    def discover_master(self, service_name):
+        reasons = {}  # why, and the sentinels that said it
+        for index, sentinel in enumerate(self.sentinels):
+            try:
+                state = sentinel.sentinel_masters().get(service_name)
+            except (redis.ConnectionError, redis.TimeoutError) as error:
+                reason = self._refusal(error)
+            else:
+                if state and self.check_master_state(state, service_name):
+                    # The sentinel that answered is asked first from now on.
+                    self.sentinels[0], self.sentinels[index] = (
+                        sentinel,
+                        self.sentinels[0],
+                    )
+                    return state["ip"], state["port"]
+                reason = f"no master {service_name!r} that is up"
+            where = sentinel.connection_pool.connection_kwargs
+            reasons.setdefault(reason, []).append(f"{where['host']}:{where['port']}")
+        raise redis.sentinel.MasterNotFoundError(
+            f"no sentinel names master {service_name!r}: "
+            + "; ".join(
+                f"{', '.join(sentinels)}: {reason}"
+                for reason, sentinels in reasons.items()
+            )
+        )
+
+    def _refusal(self, error):
+        if not isinstance(error, redis.AuthenticationError):
+            return cause(error)
+        if self.sentinel_kwargs.get("password"):
+            return "ODOO_SESSION_REDIS_SENTINEL_PASSWORD refused"
+        return "a password is required (ODOO_SESSION_REDIS_SENTINEL_PASSWORD)"
 
 
 def validate(config):
@@ -109,7 +149,7 @@ def connect(config):
         sentinel_options["password"] = _reveal(
             config["ODOO_SESSION_REDIS_SENTINEL_PASSWORD"]
         )
-        sentinel = redis.sentinel.Sentinel(
+        sentinel = _Sentinel(
             _sentinels(config), sentinel_kwargs=sentinel_options, **options
         )
         return sentinel.master_for(

@@ -47,6 +47,42 @@ def test_sessions_survive_a_sentinel_failover(tmp_path):
             assert master.exists(store.sessions.key(later.sid))
 
 
+def test_sentinels_and_redis_with_passwords_of_their_own(tmp_path):
+    with run_sentinel_group(
+        tmp_path, password="redis-secret", sentinel_password="sentinel-secret"
+    ) as group:
+        environ = {
+            "ODOO_SESSION_REDIS_SENTINEL_HOST": ",".join(
+                f"{host}:{port}" for host, port in group.sentinels
+            ),
+            "ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME": group.master_name,
+            "ODOO_SESSION_REDIS_SENTINEL_PASSWORD": "sentinel-secret",
+            "ODOO_SESSION_REDIS_PASSWORD": "redis-secret",
+        }
+        store = make_store(environ)
+        session = store.new()
+        session["uid"] = 2
+        store.save(session)
+        assert store.get(session.sid)["uid"] == 2
+        with group.master.client() as master:
+            assert master.exists(store.sessions.key(session.sid))
+
+        sentinels = ", ".join(f"{host}:{port}" for host, port in group.sentinels)
+        for password, refusal in [
+            ("wrong", "ODOO_SESSION_REDIS_SENTINEL_PASSWORD refused"),
+            ("", "a password is required (ODOO_SESSION_REDIS_SENTINEL_PASSWORD)"),
+        ]:
+            refused = make_store(
+                environ | {"ODOO_SESSION_REDIS_SENTINEL_PASSWORD": password}
+            )
+            with pytest.raises(SessionStoreUnavailable) as error:
+                refused.get(session.sid)
+            assert str(error.value) == (
+                f"Redis session store at {refused.sessions.address} is unreachable "
+                f"(no sentinel names master 'odoo-cloud': {sentinels}: {refusal})"
+            )
+
+
 def openssl(*args, cwd):
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
 
