@@ -4,16 +4,24 @@ Clients wrap the operating system's error in layers of their own: redis-py
 says "Error 111 connecting to 127.0.0.1:6379. Connection refused.", requests
 and botocore add a URL, a retry count and a connection object's repr. The
 reason is the error the operating system gave underneath: "Connection
-refused", "timed out", "Name or service not known".
+refused", "Name or service not known", "timed out", the last with the limit
+urllib3 (under requests and botocore) names, "(read timeout=60)".
 """
+
+import re
+
+TIMEOUT_LIMIT = re.compile(r"\((?:connect|read|total) timeout=[^)]*\)")
 
 
 def cause(error):
     """The operating system's words for ``error``, or else the first line of
     its message."""
-    for link in _chain(error):
+    links = list(_chain(error))
+    for link in links:
         if isinstance(link, TimeoutError):
-            return "timed out"
+            limits = (TIMEOUT_LIMIT.search(str(other)) for other in links)
+            limit = next(filter(None, limits), None)
+            return f"timed out {limit[0]}" if limit else "timed out"
         if isinstance(link, OSError) and link.strerror:
             return link.strerror
     lines = str(error).strip().splitlines()

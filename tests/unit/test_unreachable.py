@@ -47,6 +47,9 @@ def test_a_refused_connection_reads_connection_refused(closed_port):
 def test_a_server_that_does_not_answer_reads_timed_out(silent_port):
     client = redis.Redis(port=silent_port, socket_timeout=0.2, retry=None)
     assert cause(raised(client.ping)) == "timed out"
+    url = f"http://127.0.0.1:{silent_port}/"
+    read = raised(lambda: requests.get(url, timeout=0.2))
+    assert cause(read) == "timed out (read timeout=0.2)"
 
 
 @pytest.mark.parametrize(
