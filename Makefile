@@ -11,11 +11,11 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 DEBIAN_PACKAGES := \
 	redis-server redis-sentinel postgresql memcached \
 	swift swift-proxy swift-account swift-container swift-object \
-	prometheus chromium \
+	prometheus chromium haproxy \
 	python3-venv build-essential libpq-dev libldap2-dev libsasl2-dev libmagic1 git
 PIP := $(VENV)/bin/pip
 
-.PHONY: setup debian-packages python-packages odoo-environments run run-check test lint readme screenshot
+.PHONY: setup debian-packages python-packages odoo-environments run run-check test lint readme screenshots
 
 setup: debian-packages python-packages odoo-environments
 
@@ -49,7 +49,8 @@ lint:
 readme:
 	$(VENV)/bin/python tests/readme_reference.py --write
 
-# docs/prometheus-request-rate.png, the README's picture of a real run (needs ODOO_SRC).
-screenshot:
+# The README's pictures of real runs, into docs/ (needs ODOO_SRC): Prometheus'
+# graph page, and the web client served by make run.
+screenshots:
 	$(VENV)/bin/python -m pytest tests/odoo/test_monitoring_dashboard.py \
-		--prometheus-screenshot=docs/prometheus-request-rate.png
+		tests/odoo/test_run_command.py --screenshots=docs

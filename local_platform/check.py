@@ -131,46 +131,54 @@ def download(state, odoo, web, facts):
 
 
 def json_log_line(state, odoo, web, facts):
-    """The access line of our login, which Odoo writes once it has answered."""
+    """The access line of our login, which the instance that served it writes
+    once it has answered."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        with open(state["log"], errors="replace") as log:
-            for line in log:
-                if facts["request_id"] not in line:
-                    continue
-                record = json.loads(line)
-                if record.get("path") == "/web/session/authenticate":
-                    return (
-                        f"{state['log']}: request {facts['request_id']} "
-                        f"logged as JSON (status {record['status']})"
-                    )
+        for path in state["logs"]:
+            with open(path, errors="replace") as log:
+                for line in log:
+                    if facts["request_id"] not in line:
+                        continue
+                    record = json.loads(line)
+                    if record.get("path") == "/web/session/authenticate":
+                        return (
+                            f"{path}: request {facts['request_id']} "
+                            f"logged as JSON (status {record['status']})"
+                        )
         time.sleep(0.5)
-    raise CheckFailed(f"no JSON access line of {facts['request_id']} in {state['log']}")
+    logs = ", ".join(state["logs"])
+    raise CheckFailed(f"no JSON access line of {facts['request_id']} in {logs}")
 
 
 def request_in_metrics(state, odoo, web, facts):
-    reply = requests.get(state["metrics"], timeout=TIMEOUT)
-    if reply.status_code != 200:
-        raise CheckFailed(answer(reply))
+    """Our requests counted by the instances that served them, each in its
+    own ``/metrics``."""
     labels = {
         "kind": "jsonrpc",
         "method": "POST",
         "status": "2xx",
         "db": state["database"],
     }
-    count = sum(
-        sample.value
-        for family in text_string_to_metric_families(reply.text)
-        for sample in family.samples
-        if sample.name == "odoo_http_requests_total"
-        and labels.items() <= sample.labels.items()
-    )
+    count = 0
+    for url in state["metrics"]:
+        reply = requests.get(url, timeout=TIMEOUT)
+        if reply.status_code != 200:
+            raise CheckFailed(answer(reply))
+        count += sum(
+            sample.value
+            for family in text_string_to_metric_families(reply.text)
+            for sample in family.samples
+            if sample.name == "odoo_http_requests_total"
+            and labels.items() <= sample.labels.items()
+        )
     selector = ",".join(f'{name}="{value}"' for name, value in labels.items())
     series = f"odoo_http_requests_total{{{selector}}}"
     # This check's own calls: login, create, read.
+    where = " + ".join(state["metrics"])
     if count < 3:
-        raise CheckFailed(f"{series} is {count:.0f} in {state['metrics']}, not >= 3")
-    return f"{series} {count:.0f} in {state['metrics']}"
+        raise CheckFailed(f"{series} is {count:.0f} in {where}, not >= 3")
+    return f"{series} {count:.0f} in {where}"
 
 
 if __name__ == "__main__":

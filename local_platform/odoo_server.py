@@ -262,6 +262,12 @@ class OdooServer(OdooClient):
         if self.process is not None:
             self.process.stop(timeout=20)
 
+    def restart(self):
+        """Start again after a crash: what is left of the last run's process
+        group (workers, the gevent process) is stopped first."""
+        self.stop()
+        return self.start()
+
     def run_cron(self, xmlid):
         """Run the scheduled action ``xmlid`` now, as the administrator."""
         module, name = xmlid.split(".")

@@ -160,6 +160,12 @@ class RestartableServer:
     def is_running(self):
         return self.process is not None and self.process.is_running()
 
+    def restart(self):
+        """Start again after a crash: what is left of the last run's process
+        group is stopped first."""
+        self.stop()
+        return self.start()
+
     def stop(self):
         """Shut down cleanly, as an administrator would."""
         if self.process is not None:

@@ -10,7 +10,7 @@ anywhere: no Alertmanager, no remote write).
 
 ``PrometheusServer.screenshot`` renders Prometheus' own graph page with
 headless Chromium: the README's picture of a real run is taken that way, and
-``--prometheus-screenshot=PATH`` keeps a copy of the one a test takes.
+``--screenshots=DIR`` (the tests' option) keeps a copy of the one a test takes.
 """
 
 import contextlib

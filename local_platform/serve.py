@@ -2,10 +2,13 @@
 
 Starts PostgreSQL, Redis and an OpenStack Swift all-in-one (whose S3 API
 holds the attachments) on loopback, creates a database with the suite
-installed on the first run, then serves Odoo from ``ODOO_SRC`` with the
-server-wide addons loaded, until Ctrl-C (or SIGTERM) stops everything it
-started. Every server keeps its data in ``.run/``, so the next run finds the
-same database, sessions and files.
+installed on the first run, then serves it as production does, in small:
+two Odoo instances from ``ODOO_SRC`` (prefork, the server-wide addons loaded,
+each with an empty data directory of its own) behind HAProxy, until Ctrl-C
+(or SIGTERM) stops everything it started. A server that dies is reported and
+started again. Every server keeps its data in ``.run/``, so the next run
+finds the same database, sessions and files; ``.run/platform.env`` holds the
+suite's settings, for ``odoo-cloud check --env-file``.
 
 The servers are those the tests start, with their data in ``.run/``;
 ``make run-check`` (:mod:`.check`) checks the running platform.
@@ -15,6 +18,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,6 +27,7 @@ import time
 from pathlib import Path
 
 from .errors import PlatformError
+from .haproxy_server import HAProxy
 from .odoo_server import OdooInstance, OdooServer
 from .odoo_trees import SUPPORTED_SERIES, usable_tree
 from .postgres_server import PostgresCluster, run_as_postgres
@@ -33,12 +38,20 @@ from .swift_server import run_swift
 REPO = Path(__file__).resolve().parents[1]
 RUN_DIR = REPO / ".run"
 STATE_PATH = RUN_DIR / "platform.json"
-LOG_PATH = RUN_DIR / "odoo.log"
+ENV_PATH = RUN_DIR / "platform.env"
+ENV_FILE_HEADER = "# The settings of make run, for odoo-cloud check --env-file."
 DATABASE = "odoo"
 LOGIN = PASSWORD = "admin"
 # `<project>-odoo-<env>`, as cloud_platform expects outside dev too.
 BUCKET = SESSION_PREFIX = "platform-odoo-dev"
-MODULES = ("web", "base_attachment_object_storage", "attachment_s3", "cloud_platform")
+# mail: the web client's chatter and its bus (the websocket).
+MODULES = (
+    "web",
+    "mail",
+    "base_attachment_object_storage",
+    "attachment_s3",
+    "cloud_platform",
+)
 # Loaded after the tree's own server-wide modules (base and web; 19.0 adds rpc).
 SUITE_LOAD = (
     "session_redis",
@@ -46,7 +59,13 @@ SUITE_LOAD = (
     "logging_json",
     "monitoring_prometheus",
 )
+# Served behind HAProxy, on this port when it is free.
 ODOO_PORT = 8069
+INSTANCES = 2
+# A service that dies is started again, unless it died that often lately.
+WATCH_INTERVAL = 1
+MAX_RESTARTS = 3
+RESTART_WINDOW = 60
 READY = "The platform is ready"
 
 # cloud_platform's installation: in dev, attachments go to the object store
@@ -130,7 +149,7 @@ def main():
         try:
             serve(tree, output, stack, started)
         except KeyboardInterrupt:
-            output.write("\nStopping Odoo, Swift, Redis and PostgreSQL...\n")
+            output.write("\nStopping HAProxy, Odoo, Swift, Redis and PostgreSQL...\n")
         except PlatformError as failed:
             # A missing binary, or a server that did not start, with the end
             # of its log.
@@ -144,7 +163,8 @@ def main():
 
 
 def serve(tree, output, stack, started):
-    """Start everything (stopped by ``stack``), then wait for Odoo to exit."""
+    """Start everything (stopped by ``stack``), then watch it until a service
+    dies for good."""
     output.write(f"Starting the platform, data in {RUN_DIR}\n")
     postgres = start_postgres(stack)
     output.say("postgres", f"127.0.0.1:{postgres.port}")
@@ -155,39 +175,122 @@ def serve(tree, output, stack, started):
     swift = stack.enter_context(run_swift(RUN_DIR / "swift"))
     output.say("swift", f"{swift.url} (Swift and S3 APIs)")
     env = odoo_environ(sessions, swift)
-    odoo = OdooInstance(tree, postgres, RUN_DIR / "odoo")
+    ENV_PATH.write_text(env_file(env))
+    installer = OdooInstance(tree, postgres, RUN_DIR / "odoo")
     if is_installed(postgres):
         output.say("database", f"{DATABASE}, as left by the last run")
     else:
         output.say("database", f"creating {DATABASE} with {', '.join(MODULES)}...")
-        install(odoo, postgres, env)
+        install(installer, postgres, env)
         output.say("database", f"{DATABASE} created")
-    server = OdooServer(
-        odoo,
+    instances = {
+        f"odoo-{number}": odoo_instance(tree, postgres, env, f"odoo-{number}")
+        for number in range(1, INSTANCES + 1)
+    }
+    proxy = HAProxy(
+        RUN_DIR,
+        [(odoo.port, odoo.gevent_port) for odoo in instances.values()],
+        port=free_port() if port_is_open(ODOO_PORT) else ODOO_PORT,
+    )
+    stop_following = threading.Event()
+    stack.callback(stop_following.set)
+    for name, odoo in instances.items():
+        output.say(name, f"starting {odoo.url}; its JSON log follows")
+        odoo.log_path.touch()
+        threading.Thread(
+            target=output.follow, args=(odoo.log_path, stop_following), daemon=True
+        ).start()
+        stack.callback(odoo.stop)
+    for odoo in instances.values():
+        odoo.start()
+    stack.enter_context(running(proxy))
+    output.say("haproxy", f"{proxy.url}, in front of {len(instances)} instances")
+    state = platform_state(proxy, instances, sessions, swift)
+    STATE_PATH.write_text(json.dumps(state, indent=2))
+    output.write(summary(state, time.monotonic() - started))
+    services = [
+        Service("postgres", lambda: postgres.process, postgres.restart),
+        Service("redis", lambda: sessions.process, sessions.restart),
+        Service("swift", lambda: swift.proxy, swift.restart_proxy),
+        *(Service(process.name, lambda p=process: p) for process in swift.backends),
+        *(
+            Service(name, lambda odoo=odoo: odoo.process, odoo.restart)
+            for name, odoo in instances.items()
+        ),
+        Service("haproxy", lambda: proxy.process, proxy.restart),
+    ]
+    watch(services, output)
+
+
+class Service:
+    """A server ``make run`` watches: ``process()`` is its current process,
+    ``restart()`` starts it again (None: it cannot be restarted alone)."""
+
+    def __init__(self, name, process, restart=None):
+        self.name = name
+        self.process = process
+        self.restart = restart
+        self.restarts = []
+
+
+def watch(services, output):
+    """Report a service that died, and start it again; exit naming it when it
+    cannot be restarted, fails to start, or died too often lately."""
+    while True:
+        for service in services:
+            process = service.process()
+            if process.is_running():
+                continue
+            how = exit_description(process.popen.returncode)
+            died = f"{service.name} {how}"
+            now = time.monotonic()
+            service.restarts = [t for t in service.restarts if now - t < RESTART_WINDOW]
+            if service.restart is None:
+                sys.exit(f"make run: {died}, and cannot be restarted alone; stopping.")
+            if len(service.restarts) >= MAX_RESTARTS:
+                sys.exit(
+                    f"make run: {died} again, {MAX_RESTARTS} restarts within "
+                    f"{RESTART_WINDOW} s; stopping."
+                )
+            output.say(service.name, f"{how}; starting it again")
+            service.restarts.append(now)
+            try:
+                service.restart()
+            except PlatformError as failed:
+                sys.exit(f"make run: {died} and did not start again: {failed}")
+            output.say(service.name, "running again")
+        time.sleep(WATCH_INTERVAL)
+
+
+def exit_description(returncode):
+    if returncode < 0:
+        return f"was killed by {signal.Signals(-returncode).name}"
+    return f"exited with status {returncode}"
+
+
+def odoo_instance(tree, postgres, env, name):
+    """An Odoo instance with an empty data directory of its own: what it needs
+    beyond it lives in PostgreSQL, Redis and the object store."""
+    data_dir = RUN_DIR / "instances" / name
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    return OdooServer(
+        OdooInstance(tree, postgres, data_dir),
         DATABASE,
-        LOG_PATH,
+        RUN_DIR / f"{name}.log",
         workers=2,
         load=(*tree.default_server_wide_modules(), *SUITE_LOAD),
         env=env,
-        args=(),
+        args=("--proxy-mode",),
         program=REPO / "logging_json" / "launcher.py",
-        port=free_port() if port_is_open(ODOO_PORT) else ODOO_PORT,
     )
-    output.say("odoo", f"starting {server.url}; its JSON log follows")
-    LOG_PATH.touch()
-    stop_following = threading.Event()
-    stack.callback(stop_following.set)
-    threading.Thread(
-        target=output.follow, args=(LOG_PATH, stop_following), daemon=True
-    ).start()
-    stack.callback(server.stop)
-    server.start()
-    state = platform_state(server, sessions, swift)
-    STATE_PATH.write_text(json.dumps(state, indent=2))
-    output.write(summary(state, time.monotonic() - started))
-    while server.process.is_running():
-        time.sleep(1)
-    sys.exit(f"make run: Odoo exited with status {server.process.popen.returncode}")
+
+
+def env_file(env):
+    """The suite's variables of the platform as ``NAME=value`` lines, for
+    ``odoo-cloud check --env-file``."""
+    lines = [f"{name}={value}" for name, value in env.items() if name != "PYTHONPATH"]
+    return "".join(f"{line}\n" for line in [ENV_FILE_HEADER, *lines])
 
 
 def start_postgres(stack):
@@ -258,10 +361,11 @@ def install(odoo, postgres, env):
         sys.exit(f"make run: cloud_platform put the attachments in {location}, not s3")
 
 
-def platform_state(server, sessions, swift):
-    """What a person (the summary) or ``--check`` needs to reach each part."""
+def platform_state(proxy, instances, sessions, swift):
+    """What a person (the summary) or ``make run-check`` needs to reach each
+    part."""
     return {
-        "url": server.url,
+        "url": proxy.url,
         "database": DATABASE,
         "login": LOGIN,
         "password": PASSWORD,
@@ -278,8 +382,9 @@ def platform_state(server, sessions, swift):
             "bucket": BUCKET,
         },
         "swift": {"auth_url": swift.auth_url, "user": swift.user, "key": swift.key},
-        "log": str(LOG_PATH),
-        "metrics": f"{server.url}/metrics",
+        "logs": [str(odoo.log_path) for odoo in instances.values()],
+        "metrics": [f"{odoo.url}/metrics" for odoo in instances.values()],
+        "settings": str(ENV_PATH),
     }
 
 
@@ -293,14 +398,18 @@ def summary(state, elapsed):
         f"{Path(sys.executable).parent / 'swift'} -A {swift['auth_url']} "
         f"-U {swift['user']} -K {swift['key']} list {state['s3']['bucket']}"
     )
+    logs = "\n            ".join(state["logs"])
+    metrics = "\n            ".join(f"curl {url}" for url in state["metrics"])
     return f"""
-{READY} ({elapsed:.0f} s): {state["url"]}
+{READY} ({elapsed:.0f} s): {state["url"]} (HAProxy)
   login     {state["login"]} / {state["password"]} (database {state["database"]})
   sessions  {redis_cli}
   files     bucket {state["s3"]["bucket"]} of the S3 API at {state["s3"]["endpoint"]}:
             {swift_cli}
-  logs      {state["log"]} (JSON, one object per line; also below)
-  metrics   curl {state["metrics"]}
+  logs      {logs}
+            (JSON, one object per line; also below)
+  metrics   {metrics}
+  settings  odoo-cloud check --env-file {state["settings"]}
   check     make run-check
 Ctrl-C stops everything; the data stays in {RUN_DIR}.
 

@@ -99,11 +99,15 @@ class SwiftCluster:
     user2, key2 = USER2, KEY2
     s3_region = REGION
 
-    def __init__(self, proxy_port, proxy_args, proxy_log_path, memcached_port):
+    def __init__(
+        self, proxy_port, proxy_args, proxy_log_path, memcached_port, backends
+    ):
         self.proxy_port = proxy_port
         self.memcached_port = memcached_port
         self.proxy_args = proxy_args
         self.proxy_log_path = proxy_log_path
+        # memcached and the account, container and object servers.
+        self.backends = backends
         self.proxy = None
 
     @property
@@ -202,6 +206,11 @@ class SwiftCluster:
         if self.proxy is not None:
             self.proxy.stop()
 
+    def restart_proxy(self):
+        """Start the proxy again after a crash."""
+        self.stop_proxy()
+        self.start_proxy()
+
     def auth_works(self):
         headers = {
             "X-Auth-User": self.user,
@@ -283,6 +292,7 @@ def run_swift(base_dir, token_life=None):
             ),
             log_dir / "swift-proxy-server.log",
             ports["memcached"],
+            [memcached, *storage.values()],
         )
         stack.callback(cluster.stop_proxy)
         cluster.start_proxy()

@@ -27,7 +27,7 @@ from local_platform.redis_server import (
 from local_platform.statsd_receiver import run_statsd_receiver
 from local_platform.swift_server import run_swift
 
-SCREENSHOT_OPTION = "--prometheus-screenshot"
+SCREENSHOTS_OPTION = "--screenshots"
 
 
 def unavailable(reason):
@@ -55,10 +55,10 @@ def pytest_runtest_call(item):
 
 def pytest_addoption(parser):
     parser.addoption(
-        SCREENSHOT_OPTION,
-        metavar="PATH",
-        help="also save the screenshot of Prometheus' graph page taken by "
-        "tests/odoo/test_monitoring_dashboard.py to PATH (make screenshot)",
+        SCREENSHOTS_OPTION,
+        metavar="DIR",
+        help="also save the screenshots the tests take (Prometheus' graph page, "
+        "the web client through make run) to DIR (make screenshots)",
     )
 
 
@@ -133,16 +133,16 @@ def prometheus_server(tmp_path_factory):
         yield start
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def keep_screenshot(request):
-    """``keep(path)`` copies a screenshot to ``--prometheus-screenshot``'s PATH
-    when that option is given, and does nothing otherwise."""
-    destination = request.config.getoption(SCREENSHOT_OPTION)
+    """``keep(path)`` copies a screenshot into ``--screenshots``' DIR, under
+    its own name, when that option is given, and does nothing otherwise."""
+    destination = request.config.getoption(SCREENSHOTS_OPTION)
 
     def keep(path):
         if destination:
-            Path(destination).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, destination)
+            Path(destination).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, Path(destination) / Path(path).name)
 
     return keep
 

@@ -245,7 +245,7 @@ def test_every_exported_metric_is_on_a_panel(run):
 def test_screenshot_of_the_request_rate(run, tmp_path, keep_screenshot):
     shot = run.prometheus.screenshot(
         REQUEST_RATE,
-        tmp_path / "request-rate.png",
+        tmp_path / "prometheus-request-rate.png",
         range_input=f"{math.ceil((time.time() - run.started) / 60)}m",
     )
     width, height, variety = png_summary(shot)

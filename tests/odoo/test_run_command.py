@@ -9,6 +9,7 @@ part of what is timed.
 import contextlib
 import hashlib
 import itertools
+import json
 import os
 import re
 import shutil
@@ -21,16 +22,20 @@ import uuid
 from pathlib import Path
 
 import pytest
+import redis
 import requests
+from playwright.sync_api import sync_playwright
 
+from local_platform.haproxy_server import stats
 from local_platform.odoo_server import REPO
 from local_platform.odoo_trees import SUPPORTED_SERIES
-from local_platform.process import ServerProcess, wait_until
+from local_platform.process import ServerProcess, require_binary, wait_until
 
 READY = "The platform is ready"
 # As long as a newcomer is promised to wait; the time is printed, not asserted.
 READY_TIMEOUT = 180
 STOP_TIMEOUT = 120
+BROWSER_TIMEOUT = 60_000  # milliseconds
 DATABASE = "odoo"
 # Set in the environment of `make run`, inherited by every process it starts:
 # the processes that hold it are those it started.
@@ -195,6 +200,127 @@ def test_run_check_logs_in_uploads_and_finds_everything(platform):
         "metrics   curl http://127.0.0.1:",
     ):
         assert where in printed
+    settings = subprocess.run(
+        [Path(sys.prefix) / "bin" / "odoo-cloud", "check", "--env-file",
+         run.checkout / ".run" / "platform.env"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert settings.returncode == 0, settings.stdout + settings.stderr
+    assert "RUNNING_ENV=dev: every platform rule holds" in settings.stdout
+
+
+def started_process(run, command_part):
+    """The pid of the process group leader started by `make run` whose command
+    line holds ``command_part``."""
+    for pid in run.survivors():
+        with contextlib.suppress(OSError):
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            if command_part.encode() in command and os.getpgid(pid) == pid:
+                return pid
+    raise AssertionError(f"make run started no {command_part}")
+
+
+def live_updates(checkout):
+    """The connections HAProxy currently holds to the instances' websocket
+    (gevent) ports."""
+    return sum(
+        int(row["scur"])
+        for row in stats(checkout / ".run" / "haproxy" / "admin.sock")
+        if row["pxname"].startswith("live_updates") and row["svname"] == "BACKEND"
+    )
+
+
+def test_web_client_through_haproxy(platform, checkout, tmp_path, keep_screenshot):
+    """A user's first minute: the login form, a form view with its chatter, a
+    file attached there, all through HAProxy, in headless Chromium."""
+    run, _ = platform
+    url = ready_url(run)
+    errors_before = len(logged_errors(checkout))
+    name = f"notes-{uuid.uuid4().hex[:8]}.txt"
+    failed = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=require_binary("chromium"), args=["--no-sandbox"]
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.on("response", lambda r: r.status >= 400 and failed.append(r))
+        page.goto(f"{url}/web/login")
+        page.fill("input[name=login]", "admin")
+        page.fill("input[name=password]", "admin")
+        page.click("button[type=submit]")
+        page.wait_for_selector(".o_main_navbar", timeout=BROWSER_TIMEOUT)
+        # The administrator's own contact, a form with a chatter.
+        page.goto(f"{url}/odoo/res.partner/3")
+        page.wait_for_selector(".o-mail-Chatter", timeout=BROWSER_TIMEOUT)
+        page.set_input_files(
+            "input.o-mail-Chatter-fileUploader",
+            {"name": name, "mimeType": "text/plain", "buffer": b"x" * 20_000},
+        )
+        card = page.locator(".o-mail-AttachmentCard", has_text=name)
+        card.wait_for(timeout=BROWSER_TIMEOUT)
+        card.scroll_into_view_if_needed()
+        shot = tmp_path / "make-run-web-client.png"
+        page.screenshot(path=shot)
+        # The bus opens its websocket from a worker, out of the page's sight:
+        # HAProxy sees it.
+        wait_until(lambda: live_updates(run.checkout) > 0, 30, "the bus's websocket")
+        browser.close()
+    assert [f"{r.status} {r.url}" for r in failed] == []
+    assert logged_errors(checkout)[errors_before:] == []
+    session = requests.Session()
+    credentials = {"db": DATABASE, "login": "admin", "password": "admin"}
+    jsonrpc(session, url, "/web/session/authenticate", credentials)
+    domain = [("name", "=", name)]
+    [attachment] = jsonrpc(
+        session, url, "/web/dataset/call_kw",
+        {"model": "ir.attachment", "method": "search_read", "args": [domain],
+         "kwargs": {"fields": ["store_fname", "res_model", "res_id"]}},
+    )  # fmt: skip
+    assert attachment["store_fname"].startswith("s3://platform-odoo-dev/")
+    assert (attachment["res_model"], attachment["res_id"]) == ("res.partner", 3)
+    keep_screenshot(shot)
+
+
+def printed(run, pattern):
+    """Whether ``pattern`` is in what `make run` printed, asked later."""
+    return lambda: re.search(pattern, run.output())
+
+
+def test_a_service_that_dies_is_reported_and_started_again(platform):
+    run, _ = platform
+    state = json.loads((run.checkout / ".run" / "platform.json").read_text())
+    with redis.Redis(state["redis"]["host"], state["redis"]["port"]) as client:
+        # Redis writes its title over its environment: asked, not found.
+        redis_pid = client.info("server")["process_id"]
+    for name, pid in (
+        ("redis", redis_pid),
+        ("odoo-2", started_process(run, "instances/odoo-2")),
+        ("swift", started_process(run, "swift-proxy-server")),
+    ):
+        os.kill(pid, signal.SIGKILL)
+        reported = f"  {name:<9} was killed by SIGKILL; starting it again"
+        wait_until(printed(run, re.escape(reported)), 10, reported, run.process)
+        again = f"{re.escape(reported)}\n(?:.*\n)*?  {name:<9} running again"
+        wait_until(printed(run, again), 120, again, run.process)
+    check = subprocess.run(
+        make("--no-print-directory", "-s", "run-check"),
+        cwd=run.checkout, capture_output=True, text=True, timeout=STOP_TIMEOUT,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def ready_url(run):
+    return re.search(rf"{READY} \(\d+ s\): (\S+)", run.output())[1]
+
+
+def logged_errors(checkout):
+    """The ERROR lines of every Odoo instance's JSON log."""
+    return [
+        line
+        for path in sorted((checkout / ".run").glob("odoo-*.log"))
+        for line in path.read_text(errors="replace").splitlines()
+        if '"level":"ERROR"' in line
+    ]
 
 
 def jsonrpc(session, url, path, params):
@@ -205,7 +331,7 @@ def jsonrpc(session, url, path, params):
 
 def test_ctrl_c_stops_everything_and_the_next_run_reuses_the_data(request, platform):
     run, check = platform
-    url = re.search(rf"{READY} \(\d+ s\): (\S+)", run.output())[1]
+    url = ready_url(run)
     upload = re.search(
         r"attachment (\d+) \(\d+ bytes\) is s3://\S+/(\w+)", check.stdout
     )
@@ -224,7 +350,7 @@ def test_ctrl_c_stops_everything_and_the_next_run_reuses_the_data(request, platf
     assert "database  odoo, as left by the last run" in run.output()
     # The session of the first run (Redis), the file uploaded then (database
     # and object store).
-    url = re.search(rf"{READY} \(\d+ s\): (\S+)", run.output())[1]
+    url = ready_url(run)
     info = jsonrpc(session, url, "/web/session/get_session_info", {})
     assert info["uid"] == 2
     reply = session.get(f"{url}/web/content/{attachment_id}", timeout=60)
