@@ -281,6 +281,36 @@ def test_web_client_through_haproxy(platform, checkout, tmp_path, keep_screensho
     keep_screenshot(shot)
 
 
+def redis_pid(run):
+    state = json.loads((run.checkout / ".run" / "platform.json").read_text())
+    with redis.Redis(state["redis"]["host"], state["redis"]["port"]) as client:
+        # Redis writes its title over its environment: asked, not found.
+        return client.info("server")["process_id"]
+
+
+def test_run_check_says_what_was_answered(platform):
+    """A frozen Redis (alive for make run, silent for Odoo): run-check fails at
+    the login, with the status and the first line of what Odoo answered."""
+    run, _ = platform
+    pid = redis_pid(run)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        check = subprocess.run(
+            make("--no-print-directory", "-s", "run-check"),
+            cwd=run.checkout, capture_output=True, text=True, timeout=STOP_TIMEOUT,
+        )  # fmt: skip
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    # make's own status: the check exited 1.
+    assert check.returncode == 2, check.stdout + check.stderr
+    [failure] = check.stdout.splitlines()
+    assert failure.startswith("FAIL login     POST http://127.0.0.1:"), failure
+    assert failure.endswith(
+        "/web/session/authenticate answered 503 Service Unavailable: "
+        "Service unavailable: the session store does not answer. Retry shortly."
+    ), failure
+
+
 def printed(run, pattern):
     """Whether ``pattern`` is in what `make run` printed, asked later."""
     return lambda: re.search(pattern, run.output())
@@ -288,12 +318,8 @@ def printed(run, pattern):
 
 def test_a_service_that_dies_is_reported_and_started_again(platform):
     run, _ = platform
-    state = json.loads((run.checkout / ".run" / "platform.json").read_text())
-    with redis.Redis(state["redis"]["host"], state["redis"]["port"]) as client:
-        # Redis writes its title over its environment: asked, not found.
-        redis_pid = client.info("server")["process_id"]
     for name, pid in (
-        ("redis", redis_pid),
+        ("redis", redis_pid(run)),
         ("odoo-2", started_process(run, "instances/odoo-2")),
         ("swift", started_process(run, "swift-proxy-server")),
     ):
