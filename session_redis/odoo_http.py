@@ -9,10 +9,10 @@ and a cookie that every following request (its stylesheets first) answers
 
 So Redis must answer before a login and before a new session's cookie is
 set; nothing here asks it for a route that saves no session (``/web/health``,
-XML-RPC) nor for a static file. Both methods play the same role on every supported series;
-their arguments differ (18.0 ``authenticate(dbname, credential)``, 19.0
-``authenticate(env, credential)`` and ``_save_session(env=None)``) and are
-passed on unchanged.
+XML-RPC) nor for a static file. Both methods play the same role on every
+supported series; their arguments differ (18.0 ``authenticate(dbname,
+credential)``, 19.0 ``authenticate(env, credential)`` and
+``_save_session(env=None)``) and are passed on unchanged.
 """
 
 import functools
