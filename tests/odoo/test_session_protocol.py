@@ -20,8 +20,10 @@ import uuid
 import pytest
 import requests
 import websocket
+from harness.fixtures import unavailable
 
-from local_platform.odoo_server import TREES, OdooInstance, servers_started, unavailable
+from local_platform.odoo_server import OdooInstance, servers_started
+from local_platform.odoo_trees import configured_trees
 from local_platform.process import wait_until
 
 ADMIN = 2
@@ -304,7 +306,9 @@ def test_the_device_cron_marks_exactly_the_devices_whose_session_is_gone(
 
 def trees_of_both_series():
     """The 18.0 and 19.0 trees of ODOO_SRC, their environments built."""
-    trees = {tree.series: tree for tree in TREES if not isinstance(tree, str)}
+    trees = {
+        tree.series: tree for tree in configured_trees() if not isinstance(tree, str)
+    }
     if {"18.0", "19.0"} - trees.keys():
         unavailable("moving a database from 18.0 to 19.0 needs both in ODOO_SRC")
     for tree in trees.values():
