@@ -38,10 +38,14 @@ _logger = logging.getLogger(__name__)
 # What redis-py raises when Redis cannot be reached or answer in time;
 # Sentinel's MasterNotFoundError is a ConnectionError. A cluster client raises
 # ClusterDownError (a ClusterError) while some slots have no master, and
-# RedisClusterException when no node it knows answers.
+# RedisClusterException when no node it knows answers. A master demoted to
+# a replica answers writes READONLY (ReadOnlyError) until the address the
+# store uses moves to the new master: a managed Redis' endpoint, a virtual IP
+# (redis-py's Sentinel client reconnects on it by itself).
 UNREACHABLE = (
     redis.ConnectionError,
     redis.TimeoutError,
+    redis.exceptions.ReadOnlyError,
     redis.exceptions.ClusterError,
     redis.exceptions.RedisClusterException,
 )
