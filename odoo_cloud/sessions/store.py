@@ -339,6 +339,7 @@ class RedisSessionStore:
         successor, for the requests already sent with it; a request that finds
         the old session already rotated by another one follows it.
         """
+        replaced = None
         if soft:
             static = session.sid[:IDENTIFIER_LENGTH]
             recent = self.sessions.read(session.sid) or {}
@@ -354,13 +355,17 @@ class RedisSessionStore:
             del session["deletion_time"]
             del session["next_sid"]
         else:
-            self.sessions.delete(session.sid)
-            session.sid = self.generate_key()
+            replaced, session.sid = session.sid, self.generate_key()
         if session.uid and env:
             session.session_token = self.session_token(session, env)
         session.should_rotate = False
         session["create_time"] = time.time()
         self._write(session, env)
+        # Deleted once its successor is written: when Redis fails in between
+        # (a failover), the request answers 503 and the old session is still
+        # there for the user who sends it again (a logout is done then).
+        if replaced:
+            self.sessions.delete(replaced)
 
     def delete_old_sessions(self, session):
         """Once the grace of a soft rotation is over, drop the sessions it
