@@ -28,8 +28,9 @@ def translated_errors(store, key):
     try:
         yield
     except OUTAGES as error:
+        endpoint = store.client.meta.endpoint_url
         raise StorageUnavailable(
-            f"S3 unreachable for {where} ({cause(error)})"
+            f"S3 unreachable for {where} ({cause(error)}; endpoint {endpoint})"
         ) from error
     except botocore.exceptions.ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")

@@ -82,23 +82,24 @@ def test_redis_unreachable_is_one_sentence_logged_once_per_outage(closed_port, c
 
 
 @pytest.mark.parametrize(
-    ("environ", "location"),
+    ("environ", "message"),
     [
         ({"AWS_HOST": "http://127.0.0.1:{port}", "AWS_ACCESS_KEY_ID": "k",
           "AWS_SECRET_ACCESS_KEY": "s", "AWS_MAX_ATTEMPTS": "1"},
-         "S3 unreachable for s3://bucket/ab/cd"),
+         "S3 unreachable for s3://bucket/ab/cd "
+         "(Connection refused; endpoint http://127.0.0.1:{port})"),
         ({"SWIFT_AUTH_URL": "http://127.0.0.1:{port}/auth/v1.0",
           "SWIFT_AUTH_VERSION": "1.0", "SWIFT_ACCOUNT": "a:u", "SWIFT_PASSWORD": "p"},
-         "Swift unreachable for swift://bucket/ab/cd"),
+         "Swift unreachable for swift://bucket/ab/cd (Connection refused)"),
     ],
     ids=["s3", "swift"],
 )  # fmt: skip
 def test_an_object_store_unreachable_names_the_object_and_why(
-    closed_port, environ, location
+    closed_port, environ, message
 ):
     environ = {name: value.format(port=closed_port) for name, value in environ.items()}
-    scheme = location.split()[0].lower()
+    scheme = message.split()[0].lower()
     store = Stores(load(environ)).get(scheme, "bucket")
     with pytest.raises(StorageUnavailable) as error:
         store.get("ab/cd")
-    assert str(error.value) == f"{location} (Connection refused)"
+    assert str(error.value) == message.format(port=closed_port)
