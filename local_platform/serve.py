@@ -183,9 +183,17 @@ def serve(tree, output, stack, started):
         output.say("database", f"creating {DATABASE} with {', '.join(MODULES)}...")
         install(installer, postgres, env)
         output.say("database", f"{DATABASE} created")
+    names = [f"odoo-{number}" for number in range(1, INSTANCES + 1)]
     instances = {
-        f"odoo-{number}": odoo_instance(tree, postgres, env, f"odoo-{number}")
-        for number in range(1, INSTANCES + 1)
+        name: odoo_instance(
+            tree,
+            postgres,
+            env,
+            DATABASE,
+            data_dir=RUN_DIR / "instances" / name,
+            log_path=RUN_DIR / f"{name}.log",
+        )
+        for name in names
     }
     proxy = HAProxy(
         RUN_DIR,
@@ -268,16 +276,16 @@ def exit_description(returncode):
     return f"exited with status {returncode}"
 
 
-def odoo_instance(tree, postgres, env, name):
-    """An Odoo instance with an empty data directory of its own: what it needs
-    beyond it lives in PostgreSQL, Redis and the object store."""
-    data_dir = RUN_DIR / "instances" / name
+def odoo_instance(tree, postgres, env, database, data_dir, log_path):
+    """An Odoo instance as in production (prefork, the suite's server-wide
+    addons, behind a proxy) with an empty data directory of its own: what it
+    needs beyond it lives in PostgreSQL, Redis and the object store."""
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
     return OdooServer(
         OdooInstance(tree, postgres, data_dir),
-        DATABASE,
-        RUN_DIR / f"{name}.log",
+        database,
+        log_path,
         workers=2,
         load=(*tree.default_server_wide_modules(), *SUITE_LOAD),
         env=env,

@@ -10,17 +10,17 @@ this is the one a failover run (``bench/failover.py``,
 """
 
 import contextlib
-import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import ServerFailed
 from .haproxy_server import HAProxy
-from .odoo_server import OdooInstance, OdooServer
+from .odoo_server import OdooInstance
 from .postgres_server import run_postgres
 from .process import running
 from .redis_server import SentinelGroup
-from .serve import INSTALL_STORAGE, SUITE_LOAD
+from .serve import INSTALL_STORAGE, odoo_instance
 from .swift_server import run_swift
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,7 +28,6 @@ REPO = Path(__file__).resolve().parents[1]
 # takes longer than the run itself.
 MODULES = ("web", "base_attachment_object_storage", "attachment_s3", "cloud_platform")
 INSTANCES = 3
-WORKERS = 2
 
 
 @dataclass
@@ -71,7 +70,7 @@ def install(instance, database, env, template=None):
     instance.install(database, MODULES, template=template, env=env)
     location = instance.shell(database, INSTALL_STORAGE, env=env)
     if location != "s3":
-        raise RuntimeError(f"cloud_platform put the attachments in {location}")
+        raise ServerFailed(f"cloud_platform put the attachments in {location}")
     return database
 
 
@@ -101,18 +100,13 @@ def run_platform(
         install(installer, database, env, template)
         servers = []
         for number in range(1, instances + 1):
-            data_dir = base_dir / f"odoo-{number}"
-            shutil.rmtree(data_dir, ignore_errors=True)
-            data_dir.mkdir(parents=True)
-            server = OdooServer(
-                OdooInstance(tree, postgres, data_dir),
+            server = odoo_instance(
+                tree,
+                postgres,
+                env,
                 database,
-                base_dir / f"odoo-{number}.log",
-                workers=WORKERS,
-                load=(*tree.default_server_wide_modules(), *SUITE_LOAD),
-                env=env,
-                args=("--proxy-mode",),
-                program=REPO / "logging_json" / "launcher.py",
+                data_dir=base_dir / f"odoo-{number}",
+                log_path=base_dir / f"odoo-{number}.log",
             )
             stack.callback(server.stop)
             servers.append(server.start())
