@@ -29,8 +29,10 @@ class Outage:
 
     def __init__(self, cluster=False):
         self.cluster = cluster
-        self._down = multiprocessing.Value("b", UP)
-        # Guarded by the lock of ``_down``.
+        # Read without the lock in the healthy case, every request.
+        self._down = multiprocessing.RawValue("b", UP)
+        self._lock = multiprocessing.Lock()
+        # Guarded by ``_lock``, as every write of ``_down``.
         self._failed_slots = (
             multiprocessing.RawArray("b", REDIS_CLUSTER_HASH_SLOTS) if cluster else None
         )
@@ -42,7 +44,7 @@ class Outage:
         """Mark Redis down, for a cluster in the slot of ``key``; true only
         for the failure that starts the outage."""
         slot = self._slot(key)
-        with self._down.get_lock():
+        with self._lock:
             first = self._down.value == UP
             if slot is None:
                 self._down.value = DOWN
@@ -54,11 +56,10 @@ class Outage:
     def ends(self, key=None):
         """Mark Redis up; true only for the success that ends an outage (for a
         cluster down in some slots, a success on a key in one of them)."""
-        # An unlocked read first: the healthy case is every request.
         if self._down.value == UP:
             return False
         slot = self._slot(key)
-        with self._down.get_lock():
+        with self._lock:
             down = self._down.value
             if down == DOWN_IN_SLOTS and (slot is None or not self._failed_slots[slot]):
                 return False

@@ -121,6 +121,35 @@ class _Script:
 _READ, _WRITE, _DELETE = _Script(READ), _Script(WRITE), _Script(DELETE)
 
 
+class _ReachingRedis:
+    """What :meth:`RedisSessions._reaching_redis` returns: a class rather than
+    a generator, since every session read and write enters one."""
+
+    __slots__ = ("key", "sessions")
+
+    def __init__(self, sessions, key):
+        self.sessions = sessions
+        self.key = key
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        sessions = self.sessions
+        if error is None:
+            if sessions.outage.ends(self.key):
+                _logger.warning(
+                    "Redis session store at %s answers again.", sessions.address
+                )
+            return False
+        if not isinstance(error, UNREACHABLE):
+            return False
+        unavailable = sessions.unavailable_error(sessions.address, error)
+        if sessions.outage.begins(self.key):
+            _logger.error("%s; answering 503 until it answers again.", unavailable)
+        raise unavailable from error
+
+
 class RedisSessions:
     """Session data in Redis, with one client per process (``connect``
     builds it)."""
@@ -149,20 +178,11 @@ class RedisSessions:
     def client(self):
         return self._client.get()
 
-    @contextlib.contextmanager
     def _reaching_redis(self, key=None):
-        """Turn an unreachable Redis into ``unavailable_error``, logged once per
-        outage, and log when it answers again; ``key`` is the one key of the
-        operation, by whose slot a cluster's outage is told."""
-        try:
-            yield
-        except UNREACHABLE as error:
-            unavailable = self.unavailable_error(self.address, error)
-            if self.outage.begins(key):
-                _logger.error("%s; answering 503 until it answers again.", unavailable)
-            raise unavailable from error
-        if self.outage.ends(key):
-            _logger.warning("Redis session store at %s answers again.", self.address)
+        """A context that turns an unreachable Redis into ``unavailable_error``,
+        logged once per outage, and logs when it answers again; ``key`` is the
+        one key of the operation, by whose slot a cluster's outage is told."""
+        return _ReachingRedis(self, key)
 
     def check(self):
         """PING with a client of its own, closed at once: the process that
