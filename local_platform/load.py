@@ -43,14 +43,8 @@ UPLOAD_SIZES = (50_000, 200_000)
 MIMETYPE = "application/octet-stream"
 PASSWORD = "load-user-password"
 SESSION_EXPIRED = "odoo.http.SessionExpiredException"
-# What the suite answers a JSON-RPC upload while the object store is down:
-# Odoo's error object with a message the web client shows in a dialog (the
-# transaction is rolled back), not an HTTP 503, which the web client would
-# take for a lost connection.
-OUTAGE_MESSAGE = "try again later"
-OUTAGE_ERROR = "200 error: object store down, try again later"
-# What an outage may answer: a 503, or the error above.
-OUTAGE_ANSWERS = ("503", OUTAGE_ERROR)
+# The only answer allowed inside an outage window.
+OUTAGE_ANSWER = "503"
 # What HAProxy answers a request that an instance was serving when it was
 # killed: 502 (504), or a response cut in the middle of its body.
 # HAProxy closes the client's connection without an answer instead, when
@@ -195,9 +189,6 @@ class User(threading.Thread):
                 name == SESSION_EXPIRED or "Session expired" in str(error)
             ):
                 raise SessionLost
-            message = (error.get("data") or {}).get("message", "")
-            if OUTAGE_MESSAGE in message:
-                return OUTAGE_ERROR, False, None
             return f"200 error {name or error.get('message')}", False, None
         return "200", True, body.get("result")
 
@@ -465,7 +456,7 @@ class Report:
             what = f"{request.step} answered {request.outcome} at {at}"
             if window is None:
                 problems.append(f"outside every window: {what}")
-            elif request.outcome not in OUTAGE_ANSWERS and not self.is_cut(
+            elif request.outcome != OUTAGE_ANSWER and not self.is_cut(
                 request, window
             ):
                 problems.append(f"inside {window.name[:3]}: {what}")
@@ -488,7 +479,7 @@ class Report:
             f"{DETECTION_DELAY:.0f} s to notice it (HAProxy: 2 failed health "
             f"checks 1 s apart; Sentinel: down-after {SENTINEL_DOWN_AFTER:.0f} s). "
             "A request counts in a window when it overlaps it. Allowed inside "
-            f"one: {' or '.join(OUTAGE_ANSWERS)}; and, for the request an "
+            f"one: {OUTAGE_ANSWER}; and, for the request an "
             "instance was serving when it was killed (in flight from the SIGKILL "
             "until its last process was gone), "
             f"{', '.join(CUT_OUTCOMES)}: HAProxy never sends a request that "

@@ -8,6 +8,7 @@ carry ``Retry-After`` and are never cached: the outage is over in a moment.
 """
 
 import html
+import http
 
 RETRY_AFTER_SECONDS = 5
 JSON_MIMETYPES = ("application/json", "application/json-rpc")
@@ -39,6 +40,19 @@ Please reload this page in a few seconds.</p>
 </html>
 """
 TEXT = "Service unavailable: {reason} does not answer. Retry shortly.\n"
+# Every 503 of an outage: when to come back, and never from a cache.
+HEADERS = (
+    ("Retry-After", str(RETRY_AFTER_SECONDS)),
+    ("Cache-Control", "no-store"),
+)
+
+
+def mark_unavailable(response):
+    """Turn ``response`` (a werkzeug response whose body a client already
+    knows how to show, such as a JSON-RPC error) into a 503 of an outage."""
+    response.status_code = 503
+    response.headers.update(HEADERS)
+    return response
 
 
 def sends_json(environ):
@@ -68,8 +82,22 @@ class UnavailableResponse:
             [
                 ("Content-Type", f"{content_type}; charset=utf-8"),
                 ("Content-Length", str(len(body))),
-                ("Retry-After", str(RETRY_AFTER_SECONDS)),
-                ("Cache-Control", "no-store"),
+                *HEADERS,
             ],
         )
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+
+
+def raw_response(status, reason):
+    """The outage page as a whole HTTP response with ``status`` (the bytes a
+    proxy such as HAProxy sends for the errors it answers itself)."""
+    body = PAGE.format(reason=html.escape(reason)).encode()
+    headers = [
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Content-Length", str(len(body))),
+        *HEADERS,
+        ("Connection", "close"),
+    ]
+    head = f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in headers)
+    return f"{head}\r\n".encode() + body

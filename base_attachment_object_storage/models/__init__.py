@@ -1,1 +1,1 @@
-from . import ir_attachment, object_storage_gc_mark
+from . import ir_attachment, ir_http, object_storage_gc_mark

@@ -39,11 +39,11 @@ UNAVAILABLE = UnavailableResponse("the file storage")
 
 
 class ObjectStorageUnavailable(ServiceUnavailable):
-    """Answered 503 over HTTP: the content exists but cannot be read now.
+    """Answered 503: the content exists but cannot be read now.
 
-    A JSON-RPC call gets Odoo's error object with this message; any other
-    request gets the outage page (Odoo answers the exception of an HTTP route
-    by calling it as a WSGI application)."""
+    A JSON-RPC call gets Odoo's error object with this message (``ir.http``);
+    any other request gets the outage page (Odoo answers the exception of an
+    HTTP route by calling it as a WSGI application)."""
 
     def __call__(self, environ, start_response):
         return UNAVAILABLE(environ, start_response)
@@ -186,7 +186,8 @@ class IrAttachment(models.Model):
     @api.model
     def _put_object(self, location, data):
         """Upload ``data`` unless it is there; a store failure is an error the
-        user sees, and the transaction rolls back."""
+        user sees, and the transaction rolls back (a store that does not
+        answer makes it a 503: ``ir.http``)."""
         # Marked first: if this transaction rolls back, the GC reclaims it.
         self.env["object.storage.gc.mark"]._mark([str(location)])
         try:

@@ -131,6 +131,12 @@ print("{{}}")
     assert backend.objects(key) is None
 
 
+def call_kw(server, session, method, *args):
+    """``ir.attachment.method(*args)`` over JSON-RPC: the ``requests`` response."""
+    params = {"model": "ir.attachment", "method": method, "args": args, "kwargs": {}}
+    return server.jsonrpc("/web/dataset/call_kw", params, session)
+
+
 def test_outage_fails_creation_cleanly_and_downloads_answer_503(
     odoo, backend, odoo_server, database, shell
 ):
@@ -142,15 +148,23 @@ def test_outage_fails_creation_cleanly_and_downloads_answer_503(
     backend.stop()
     try:
         values = {"name": "during-outage.txt", "raw": "during the outage"}
-        reply = server.call(session, "ir.attachment", "create", values)
+        created = call_kw(server, session, "create", values)
         downloads = [
             session.get(f"{server.url}{path}", headers=html, timeout=60)
             for path in (f"/web/content/{kept['id']}", f"/web/image/{image['id']}")
         ]
-        read = server.call(session, "ir.attachment", "read", [kept["id"]], ["raw"])
+        read = call_kw(server, session, "read", [kept["id"]], ["raw"])
     finally:
         backend.start()
-    assert "object storage failed" in reply["error"]["data"]["message"]
+    # JSON-RPC: a 503 whose body is Odoo's error, which the web client shows.
+    for reply, message in (
+        (created, "object storage failed to store the file"),
+        (read, "storage is unavailable"),
+    ):
+        assert reply.status_code == 503
+        assert reply.headers["Retry-After"] == "5"
+        assert reply.headers["Cache-Control"] == "no-store"
+        assert message in reply.json()["error"]["data"]["message"]
     rows = odoo.postgres.psql(
         "SELECT count(*) FROM ir_attachment WHERE name = 'during-outage.txt'",
         dbname=database,
@@ -165,8 +179,6 @@ def test_outage_fails_creation_cleanly_and_downloads_answer_503(
         assert "the file storage does not answer" in download.text
         for outside in ("<script", "<link", "src="):
             assert outside not in download.text
-    # A JSON-RPC read keeps Odoo's error, which the web client shows.
-    assert "storage is unavailable" in read["error"]["data"]["message"]
     backend_name = {"s3": "S3", "swift": "Swift"}[backend.scheme]
     # S3 names its endpoint too: which one of a region is not in the bucket.
     endpoint = "; endpoint http://127.0.0.1:[0-9]+" if backend.scheme == "s3" else ""
