@@ -8,6 +8,13 @@ ready (a dependency they share is down), requests still reach them: Odoo then
 answers what it can, and a readable 503 for what it cannot, where HAProxy
 alone would answer every request with its own 503.
 
+A GET or HEAD that an instance was serving when it died (closed without an
+answer) goes to another instance, as nginx does by default; any other
+request reached Odoo and may have changed something, so it is never sent
+twice. What HAProxy answers itself (502 for a request an instance dropped,
+503 when no instance answers, 504) is the same readable page as Odoo's
+outage page.
+
 The access log (one line per request) goes to HAProxy's output, the
 process's log file; the admin socket answers ``show stat``.
 """
@@ -16,6 +23,8 @@ import csv
 import io
 import socket
 from pathlib import Path
+
+from odoo_cloud.unavailable_page import raw_response
 
 from .process import RestartableServer, free_port, port_is_open, require_binary
 
@@ -44,6 +53,7 @@ defaults
     retries 3
     option redispatch 1
     default-server inter 1s fall 2 rise 1
+{errorfiles}
 
 frontend web
     bind {host}:{port}
@@ -52,6 +62,7 @@ frontend web
     acl live_updates path_beg {live_update_paths}
     use_backend live_updates if live_updates {{ nbsrv(live_updates) gt 0 }}
     use_backend live_updates_unchecked if live_updates
+    use_backend odoo_reads if METH_GET {{ nbsrv(odoo) gt 0 }}
     use_backend odoo if {{ nbsrv(odoo) gt 0 }}
     default_backend odoo_unchecked
 
@@ -60,6 +71,13 @@ backend odoo
     option httpchk GET {health_path}
     http-check expect status 200
 {http_checked}
+
+# GET and HEAD: the servers of "odoo", up and down with them; a request an
+# instance closed without answering is sent again.
+backend odoo_reads
+    balance roundrobin
+    retry-on conn-failure empty-response junk-response
+{http_tracking}
 
 backend odoo_unchecked
     balance roundrobin
@@ -77,10 +95,20 @@ backend live_updates_unchecked
 """
 
 
-def server_lines(ports, check):
-    suffix = " check" if check else ""
+# The statuses HAProxy answers itself, and what does not answer then.
+ERRORS = {
+    502: "the Odoo instance that was serving this request",
+    503: "no Odoo instance",
+    504: "the Odoo instance that was serving this request",
+}
+
+
+def server_lines(ports, options=""):
+    """A ``server`` line per port, named ``odoo-<n>``, followed by ``options``
+    (in which ``{name}`` is the server's name)."""
     return "\n".join(
-        f"    server odoo-{number} {HOST}:{port}{suffix}"
+        f"    server odoo-{number} {HOST}:{port}"
+        + options.format(name=f"odoo-{number}")
         for number, port in enumerate(ports, 1)
     )
 
@@ -101,17 +129,24 @@ class HAProxy(RestartableServer):
         self.config_path = self.dir / "haproxy.cfg"
         http_ports = [http for http, _ in instances]
         gevent_ports = [gevent for _, gevent in instances]
+        errorfiles = []
+        for status, reason in ERRORS.items():
+            path = self.dir / f"{status}.http"
+            path.write_bytes(raw_response(status, reason))
+            errorfiles.append(f"    errorfile {status} {path}")
         self.config_path.write_text(
             CONFIG.format(
+                errorfiles="\n".join(errorfiles),
                 socket=self.socket_path,
                 host=HOST,
                 port=self.port,
                 live_update_paths=" ".join(LIVE_UPDATE_PATHS),
                 health_path=HEALTH_PATH,
-                http_checked=server_lines(http_ports, check=True),
-                http=server_lines(http_ports, check=False),
-                gevent_checked=server_lines(gevent_ports, check=True),
-                gevent=server_lines(gevent_ports, check=False),
+                http_checked=server_lines(http_ports, " check"),
+                http_tracking=server_lines(http_ports, " track odoo/{name}"),
+                http=server_lines(http_ports),
+                gevent_checked=server_lines(gevent_ports, " check"),
+                gevent=server_lines(gevent_ports),
             )
         )
         self.binary = require_binary("haproxy")
