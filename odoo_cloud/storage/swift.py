@@ -52,15 +52,16 @@ OUTAGES = (
 
 
 @contextlib.contextmanager
-def translated_errors(location, login=False):
+def translated_errors(location, endpoint, login=False):
     """Turn swiftclient's and keystone's exceptions into the suite's, naming
-    ``location``. A failed ``login`` is never "not found": a wrong auth URL
-    must not read as a missing object."""
+    ``location`` and, when it does not answer, ``endpoint`` (the auth URL for
+    a ``login``, else the storage URL). A failed ``login`` is never "not
+    found": a wrong auth URL must not read as a missing object."""
     try:
         yield
     except OUTAGES as error:
         raise StorageUnavailable(
-            f"Swift unreachable for {location} ({cause(error)})"
+            f"Swift unreachable for {location} ({cause(error)}; endpoint {endpoint})"
         ) from error
     except (ClientException, keystoneauth1.exceptions.ClientException) as error:
         status = getattr(error, "http_status", None)
@@ -80,9 +81,10 @@ class SwiftClient:
     """A Swift account as one process uses it: one login shared by its
     threads, one swiftclient ``Connection`` per thread."""
 
-    def __init__(self, login, timeout):
+    def __init__(self, login, timeout, auth_url):
         self._login = login  # (renew) -> (storage URL, token)
         self.timeout = timeout
+        self.auth_url = auth_url
         self._lock = threading.Lock()
         self._credentials = None
         self._local = threading.local()
@@ -116,19 +118,19 @@ class SwiftClient:
         """``Connection.<method>(*args, **kwargs)`` with the process's token,
         renewed and sent again once on 401; errors name ``location``."""
         connection = self.connection()
-        with translated_errors(location, login=True):
+        with translated_errors(location, self.auth_url, login=True):
             url, token = self.credentials()
         _authorize(connection, url, token)
-        with translated_errors(location):
+        with translated_errors(location, url):
             try:
                 return getattr(connection, method)(*args, **kwargs)
             except ClientException as error:
                 if error.http_status != 401:
                     raise
-        with translated_errors(location, login=True):
+        with translated_errors(location, self.auth_url, login=True):
             url, token = self.renew(token)
         _authorize(connection, url, token)
-        with translated_errors(location):
+        with translated_errors(location, url):
             return getattr(connection, method)(*args, **kwargs)
 
 
@@ -147,7 +149,7 @@ def client_from_config(config):
         login = tempauth_login(config, timeout)
     else:
         login = keystone_login(config)
-    return SwiftClient(login, timeout)
+    return SwiftClient(login, timeout, config["SWIFT_AUTH_URL"])
 
 
 def tempauth_login(config, timeout):
@@ -204,16 +206,17 @@ def keystone_login(config):
 class ObjectBody(io.IOBase):
     """A ranged download read as it arrives: never the whole object at once."""
 
-    def __init__(self, body, location):
+    def __init__(self, body, location, endpoint):
         super().__init__()
         self._body = body
         self.location = location
+        self.endpoint = endpoint
 
     def readable(self):
         return True
 
     def read(self, size=-1):
-        with translated_errors(self.location):
+        with translated_errors(self.location, self.endpoint):
             return self._body.read(None if size is None or size < 0 else size)
 
     def close(self):
@@ -317,7 +320,8 @@ class SwiftStore(ObjectStore):
             key, "get_object", self.bucket, key,
             resp_chunk_size=READ_SIZE, headers=headers,
         )  # fmt: skip
-        return ObjectBody(body, self.location(key))
+        storage_url, _token = self.client.credentials()
+        return ObjectBody(body, self.location(key), storage_url)
 
     def head(self, key):
         headers = self._call(key, "head_object", self.bucket, key)

@@ -180,8 +180,9 @@ def test_outage_fails_creation_cleanly_and_downloads_answer_503(
         for outside in ("<script", "<link", "src="):
             assert outside not in download.text
     backend_name = {"s3": "S3", "swift": "Swift"}[backend.scheme]
-    # S3 names its endpoint too: which one of a region is not in the bucket.
-    endpoint = "; endpoint http://127.0.0.1:[0-9]+" if backend.scheme == "s3" else ""
+    # The endpoint too: which one of a region is not in the bucket (S3's, or
+    # Swift's storage URL or auth URL).
+    endpoint = "; endpoint http://127.0.0.1:[0-9]+[^)]*"
     unreachable = (
         rf"Attachment {kept['id']} cannot be downloaded now: {backend_name} "
         rf"unreachable for {re.escape(kept['store_fname'])} "

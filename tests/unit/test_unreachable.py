@@ -90,7 +90,8 @@ def test_redis_unreachable_is_one_sentence_logged_once_per_outage(closed_port, c
          "(Connection refused; endpoint http://127.0.0.1:{port})"),
         ({"SWIFT_AUTH_URL": "http://127.0.0.1:{port}/auth/v1.0",
           "SWIFT_AUTH_VERSION": "1.0", "SWIFT_ACCOUNT": "a:u", "SWIFT_PASSWORD": "p"},
-         "Swift unreachable for swift://bucket/ab/cd (Connection refused)"),
+         "Swift unreachable for swift://bucket/ab/cd "
+         "(Connection refused; endpoint http://127.0.0.1:{port}/auth/v1.0)"),
     ],
     ids=["s3", "swift"],
 )  # fmt: skip
