@@ -213,7 +213,7 @@ WHERE = "swift://c/ab/cd"
 def test_errors_translate_naming_the_object(error, login, expected):
     with (
         pytest.raises(StorageError, match=WHERE) as raised,
-        translated_errors(WHERE, login),
+        translated_errors(WHERE, "https://swift.example.com", login=login),
     ):
         raise error
     assert type(raised.value) is expected
