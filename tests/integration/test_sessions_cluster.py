@@ -87,9 +87,9 @@ def test_a_crashed_master_s_sessions_answer_503_until_its_replica_takes_over(
     coverage = "yes" if full_coverage else "no"
     config = f"cluster-require-full-coverage {coverage}\n"
     with run_redis_cluster(tmp_path, config) as cluster:
-        victim = cluster.masters()[0]
-        # The one node the store was given: it knows the others since.
-        environ = cluster_environ(victim)
+        given, victim = cluster.masters()[:2]
+        # The one node the store is given: it learns the others from it.
+        environ = cluster_environ(given)
         store = make_store(environ)
         groups = by_master(cluster, store, logged_in_sessions(store))
         crashed = groups.pop(victim)
@@ -129,7 +129,9 @@ def test_a_crashed_master_s_sessions_answer_503_until_its_replica_takes_over(
             if record.name.startswith("odoo_cloud")
         ]
         assert [level for level, _ in logged] == ["ERROR", "WARNING"], logged
-        assert "is unreachable (Connection refused)" in logged[0][1]
+        # The line names the master that failed, not the node configured.
+        failed = f"{victim.host}:{victim.port}: Connection refused"
+        assert f"is unreachable ({failed})" in logged[0][1], logged
         assert logged[1][1].endswith(" answers again.")
         print(
             f"\ncluster-require-full-coverage {coverage}: the crashed master's "
@@ -145,7 +147,8 @@ def test_a_crashed_master_s_sessions_answer_503_until_its_replica_takes_over(
 
         # A store built now, given only the dead node, cannot find the others
         # until that node is back (as a replica).
-        fresh = make_store(environ)
+        dead_node = {"ODOO_SESSION_REDIS_PORT": str(victim.port)}
+        fresh = make_store(environ | dead_node)
         with pytest.raises(SessionStoreUnavailable, match="Connection refused"):
             fresh.get(crashed[0].sid)
         cluster.restart(victim)
