@@ -45,8 +45,9 @@ PASSWORD = "load-user-password"
 SESSION_EXPIRED = "odoo.http.SessionExpiredException"
 # The only answer allowed inside an outage window.
 OUTAGE_ANSWER = "503"
-# What HAProxy answers a request that an instance was serving when it was
-# killed: 502 (504), or a response cut in the middle of its body.
+# What HAProxy answers a POST that an instance was serving when it was
+# killed (a GET goes to another instance): 502 (504), or a response cut in
+# the middle of its body.
 # HAProxy closes the client's connection without an answer instead, when
 # the request went to the instance on a connection it had used before (so
 # that a client may send it again).
@@ -456,9 +457,7 @@ class Report:
             what = f"{request.step} answered {request.outcome} at {at}"
             if window is None:
                 problems.append(f"outside every window: {what}")
-            elif request.outcome != OUTAGE_ANSWER and not self.is_cut(
-                request, window
-            ):
+            elif request.outcome != OUTAGE_ANSWER and not self.is_cut(request, window):
                 problems.append(f"inside {window.name[:3]}: {what}")
         return problems
 
@@ -482,8 +481,9 @@ class Report:
             f"one: {OUTAGE_ANSWER}; and, for the request an "
             "instance was serving when it was killed (in flight from the SIGKILL "
             "until its last process was gone), "
-            f"{', '.join(CUT_OUTCOMES)}: HAProxy never sends a request that "
-            "reached Odoo twice, and the user sends it again.",
+            f"{', '.join(CUT_OUTCOMES)}: HAProxy sends a GET the instance "
+            "dropped to another one, never a POST, which Odoo may have acted "
+            "on; the user sends it again.",
         ]
         failures = self.failures()
         for window in self.windows:
