@@ -21,7 +21,8 @@ import tempfile
 import time
 
 from local_platform.load import failover_run
-from local_platform.topology import INSTANCES, WORKERS, run_platform
+from local_platform.serve import WORKERS
+from local_platform.topology import INSTANCES, run_platform
 
 from .measure import odoo_tree
 

@@ -62,6 +62,8 @@ SUITE_LOAD = (
 # Served behind HAProxy, on this port when it is free.
 ODOO_PORT = 8069
 INSTANCES = 2
+# HTTP workers of each instance's prefork server.
+WORKERS = 2
 # A service that dies is started again, unless it died that often lately.
 WATCH_INTERVAL = 1
 MAX_RESTARTS = 3
@@ -286,7 +288,7 @@ def odoo_instance(tree, postgres, env, database, data_dir, log_path):
         OdooInstance(tree, postgres, data_dir),
         database,
         log_path,
-        workers=2,
+        workers=WORKERS,
         load=(*tree.default_server_wide_modules(), *SUITE_LOAD),
         env=env,
         args=("--proxy-mode",),
