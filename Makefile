@@ -12,10 +12,11 @@ DEBIAN_PACKAGES := \
 	redis-server redis-sentinel postgresql memcached \
 	swift swift-proxy swift-account swift-container swift-object \
 	prometheus chromium haproxy \
-	python3-venv build-essential libpq-dev libldap2-dev libsasl2-dev libmagic1 git
+	python3-venv build-essential libpq-dev libldap2-dev libsasl2-dev libmagic1 git \
+	podman runc debootstrap
 PIP := $(VENV)/bin/pip
 
-.PHONY: setup debian-packages python-packages odoo-environments run run-check test lint readme screenshots
+.PHONY: setup debian-packages python-packages odoo-environments run run-check test lint readme screenshots image
 
 setup: debian-packages python-packages odoo-environments
 
@@ -39,6 +40,11 @@ run:
 
 run-check:
 	$(VENV)/bin/python -m local_platform.check
+
+# The container image of each tree of ODOO_SRC, odoo-cloud:<series>, built with
+# podman from the Containerfile (local_platform/image.py).
+image:
+	$(VENV)/bin/python -m local_platform.image
 
 test:
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
