@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from odoo_cloud.config import VARIABLES_BY_NAME
+from odoo_cloud.config import catalogue_by_name
 
 from .errors import PlatformError, ServerFailed
 from .process import ServerProcess, free_port, wait_until
@@ -32,7 +32,8 @@ def clean_environ(extra=None):
     A developer's own ``ODOO_SESSION_REDIS=1`` must not leak into a server
     that a test starts with a configuration of its own.
     """
-    env = {k: v for k, v in os.environ.items() if k not in VARIABLES_BY_NAME}
+    declared = catalogue_by_name()
+    env = {k: v for k, v in os.environ.items() if k not in declared}
     env.update(extra or {})
     return env
 

@@ -38,7 +38,9 @@ def post_load():
         )
         sink = prometheus.PrometheusSink(path)
     except config.ConfigError as error:
-        raise SystemExit(f"monitoring_prometheus: {'; '.join(error.errors)}") from None
+        raise SystemExit(
+            f"monitoring_prometheus: {'; '.join(map(str, error.problems))}"
+        ) from None
     if temporary and not odoo.evented:
         atexit.register(remove_directory, path, os.getpid())
     subscribe(sink)

@@ -27,7 +27,9 @@ def post_load():
             return
         sink = StatsdSink.from_config(settings)
     except config.ConfigError as error:
-        raise SystemExit(f"monitoring_statsd: {'; '.join(error.errors)}") from None
+        raise SystemExit(
+            f"monitoring_statsd: {'; '.join(map(str, error.problems))}"
+        ) from None
     subscribe(sink)
     instrumentation.instrument(odoo)
     _logger.info(

@@ -15,10 +15,10 @@ def check(args):
     RUNNING_ENV). The variables are the process environment's, or with
     ``--env-file`` the file's alone. Exit 2 listing every bad variable, 1
     listing every violated rule with its fix."""
-    effective, errors = config.parse(args.env_file, running_env_argument=args.env)
-    if errors:
-        for line in errors:
-            print(line, file=sys.stderr)
+    effective, problems = config.parse(args.env_file, running_env_argument=args.env)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
         return 2
     shown_settings = [
         setting
@@ -149,7 +149,7 @@ def main(argv=None):
     )
     checker.add_argument(
         "--env",
-        choices=config.RUNNING_ENVIRONMENTS,
+        choices=platform.RUNNING_ENVIRONMENTS,
         help="check against this running environment instead of RUNNING_ENV's",
     )
     checker.add_argument(

@@ -1,30 +1,60 @@
-"""The environment variables the suite reads, declared once.
+"""How the suite reads its environment variables: types, parsing, loading.
 
-Every addon, the startup checks and ``odoo-cloud check`` read their settings
-through :func:`load` or :func:`parse`; nothing else in the suite looks at
-``os.environ``. Each :class:`Variable` names its type, its default and whether
-it is a secret, so that a bad value is refused with a message naming the
+Each feature declares its own variables next to its code, as
+:class:`Variable` objects (object storage: those of each backend descriptor);
+:func:`catalogue` collects them. Every addon, the
+startup checks and ``odoo-cloud check`` read their settings through
+:func:`load` or :func:`parse`; nothing else in the suite looks at
+``os.environ``. Each variable names its type, its default and whether it is a
+secret, so that a bad value is refused with a :class:`Problem` naming the
 variable, and a secret is never printed.
 """
 
+import dataclasses
+import importlib
 import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-RUNNING_ENVIRONMENTS = ("prod", "integration", "test", "dev")
-# Swift's default limit on one object, and so on one segment.
-SWIFT_MAX_OBJECT_SIZE = 5 * 1024**3
 MASK = "********"
+# Read before the others: the defaults of some depend on it, and ``odoo-cloud
+# check --env`` or Odoo's ``running_env`` option may stand in for it.
+RUNNING_ENV = "RUNNING_ENV"
+# The modules declaring variables, in the order of the reference table, each
+# with a ``variables()`` function. They import this module for its types, so
+# they are read on first use, not imported here.
+DECLARED_IN = (
+    "odoo_cloud.platform",
+    "odoo_cloud.sessions.variables",
+    "odoo_cloud.storage.variables",
+    "odoo_cloud.logs",
+    "odoo_cloud.metrics.variables",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a setting cannot be used: the variable (or variables) at fault, its
+    value as it may be shown (secrets masked; None when the value is not the
+    point) and the reason, worded to follow them."""
+
+    variable: str
+    value: object
+    reason: str
+
+    def __str__(self):
+        shown = "" if self.value is None else f"={self.value}"
+        return f"{self.variable}{shown} {self.reason}"
 
 
 class ConfigError(ValueError):
     """One or more variables hold a value the suite cannot use."""
 
-    def __init__(self, errors):
-        self.errors = list(errors)
-        super().__init__("\n".join(self.errors))
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("\n".join(map(str, self.problems)))
 
 
 class Secret:
@@ -287,430 +317,23 @@ class Setting:
         )
 
 
-def _v(
-    group, name, parse, default=None, help="", secret=False, env_defaults=None,
-    aliases=(),
-):  # fmt: skip
-    return Variable(
-        name, parse, default, secret, help, group,
-        tuple((env_defaults or {}).items()), tuple(aliases),
-    )  # fmt: skip
+def grouped(group, *members):
+    """The variables ``members`` as members of ``group``, the heading they
+    are listed under and the unit :func:`load` checks."""
+    return tuple(dataclasses.replace(variable, group=group) for variable in members)
 
 
-VARIABLES = (
-    _v(
-        "platform",
-        "RUNNING_ENV",
-        choice(*RUNNING_ENVIRONMENTS),
-        help="Running environment; falls back to Odoo's `running_env` option.",
-    ),
-    _v(
-        "platform",
-        "ODOO_CLOUD_PLATFORM_UNSAFE",
-        boolean,
-        False,
-        "Turn the cloud_platform startup refusals into warnings.",
-    ),
-    _v(
-        "sessions",
-        "ODOO_SESSION_REDIS",
-        boolean,
-        False,
-        "Store HTTP sessions in Redis (session_redis).",
-    ),
-    _v(
-        "sessions",
-        "ODOO_SESSION_REDIS_URL",
-        url("redis", "rediss", "unix"),
-        help="Redis URL (redis://, rediss:// or unix://); replaces HOST, PORT and DB.",
-    ),
-    _v("sessions", "ODOO_SESSION_REDIS_HOST", text, "localhost", "Redis host."),
-    _v("sessions", "ODOO_SESSION_REDIS_PORT", port, 6379, "Redis port."),
-    _v("sessions", "ODOO_SESSION_REDIS_DB", integer(0), 0, "Redis database number."),
-    _v(
-        "sessions",
-        "ODOO_SESSION_REDIS_USERNAME",
-        text,
-        help="Redis ACL user name (Redis 6+); unset: the default user.",
-    ),
-    _v(
-        "sessions",
-        "ODOO_SESSION_REDIS_PASSWORD",
-        text,
-        secret=True,
-        help="Redis password.",
-    ),
-    _v(
-        "sessions",
-        "ODOO_SESSION_REDIS_TLS",
-        boolean,
-        False,
-        "Connect with TLS when no URL is given (a rediss:// URL implies it).",
-    ),
-    _v(
-        "sessions",
-        "ODOO_SESSION_REDIS_TLS_CA_FILE",
-        existing_file,
-        help="CA certificates (PEM) of Redis's certificate; unset: the system's.",
-    ),
-    _v(
-        "sessions",
-        "ODOO_SESSION_REDIS_TLS_CERT_FILE",
-        existing_file,
-        help="Client certificate (PEM), when Redis asks for one.",
-    ),
-    _v(
-        "sessions",
-        "ODOO_SESSION_REDIS_TLS_KEY_FILE",
-        existing_file,
-        help="Private key (PEM) of the client certificate.",
-    ),
-    _v(
-        "sessions",
-        "ODOO_SESSION_REDIS_TLS_CERT_REQS",
-        choice("required", "optional", "none"),
-        "required",
-        "Whether Redis's certificate must be valid: required, optional or none.",
-    ),
-    _v(
-        "sessions",
-        "ODOO_SESSION_REDIS_PREFIX",
-        text,
-        "odoo",
-        "Key prefix: keys are `<prefix>:session:<sid>`.",
-    ),
-    _v(
-        "sessions",
-        "ODOO_SESSION_REDIS_EXPIRATION",
-        seconds,
-        7 * 24 * 3600,
-        "Lifetime in seconds of a session with a logged-in user.",
-        env_defaults={"test": 24 * 3600},
-    ),
-    _v(
-        "sessions",
-        "ODOO_SESSION_REDIS_EXPIRATION_ANONYMOUS",
-        seconds,
-        3 * 3600,
-        "Lifetime in seconds of a session without a user.",
-    ),
-    _v(
-        "sessions",
-        "ODOO_SESSION_REDIS_SENTINEL_HOST",
-        addresses,
-        help="Sentinels, `host[:port]` separated by commas; enables Sentinel.",
-    ),
-    _v(
-        "sessions",
-        "ODOO_SESSION_REDIS_SENTINEL_PORT",
-        port,
-        26379,
-        "Port of the sentinels listed without one.",
-    ),
-    _v(
-        "sessions",
-        "ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME",
-        text,
-        help="Name of the master monitored by Sentinel.",
-    ),
-    _v(
-        "sessions",
-        "ODOO_SESSION_REDIS_SENTINEL_PASSWORD",
-        text,
-        secret=True,
-        help="Password of the sentinels themselves (not of Redis).",
-    ),
-    _v(
-        "sessions",
-        "ODOO_SESSION_REDIS_CLUSTER",
-        boolean,
-        False,
-        "Talk to a Redis Cluster; HOST:PORT (or the URL) is any node of it.",
-    ),
-    _v(
-        "sessions",
-        "ODOO_SESSION_REDIS_CONNECT_TIMEOUT",
-        duration,
-        2.0,
-        "Seconds to wait for a connection to Redis before answering 503.",
-    ),
-    _v(
-        "sessions",
-        "ODOO_SESSION_REDIS_SOCKET_TIMEOUT",
-        duration,
-        2.0,
-        "Seconds to wait for an answer from Redis before answering 503.",
-    ),
-    _v(
-        "attachments",
-        "DISABLE_ATTACHMENT_STORAGE",
-        boolean,
-        False,
-        "Never contact the object store; new attachments go to the database.",
-    ),
-    _v(
-        "attachments",
-        "ATTACHMENT_STORAGE_KEY_PREFIX",
-        text,
-        "",
-        "Prefix of every object key; `{db}` becomes the database name.",
-    ),
-    _v(
-        "attachments",
-        "ATTACHMENT_STORAGE_FORCE_DB",
-        storage_rules,
-        storage_rules("text/css,application/javascript,image/:51200"),
-        "Content kept in the database: `mimetype-prefix[:max-bytes]`, comma-separated.",
-    ),
-    _v(
-        "attachments",
-        "ATTACHMENT_STORAGE_GC_GRACE",
-        integer(0, unit="a whole number of seconds"),
-        3600,
-        "Age in seconds before an unreferenced object may be garbage-collected.",
-    ),
-    _v(
-        "attachments",
-        "ATTACHMENT_STORAGE_GC_DRY_RUN",
-        boolean,
-        False,
-        "Log what the garbage collector would delete, delete nothing.",
-    ),
-    _v(
-        "attachments",
-        "ATTACHMENT_STORAGE_CONCURRENCY",
-        integer(1, 64),
-        8,
-        "Parallel transfers when attachments are migrated between stores.",
-    ),
-    _v(
-        "attachments",
-        "ATTACHMENT_STORAGE_BATCH_SIZE",
-        integer(1),
-        200,
-        "Attachments migrated, and committed, per batch.",
-    ),
-    _v(
-        "s3",
-        "AWS_HOST",
-        url("https", "http", default_scheme="https"),
-        help="S3 endpoint; https:// is assumed when no scheme is given.",
-    ),
-    _v("s3", "AWS_REGION", text, help="S3 region."),
-    _v(
-        "s3",
-        "AWS_ACCESS_KEY_ID",
-        text,
-        help="S3 access key; boto3's credential chain is used when unset.",
-    ),
-    _v("s3", "AWS_SECRET_ACCESS_KEY", text, secret=True, help="S3 secret key."),
-    _v(
-        "s3",
-        "AWS_BUCKETNAME",
-        text,
-        help="Bucket, `<project>-odoo-<env>`; `{db}` becomes the database name.",
-    ),
-    _v(
-        "s3",
-        "AWS_ADDRESSING_STYLE",
-        choice("auto", "path", "virtual"),
-        "auto",
-        "Bucket in the host name (virtual) or in the path (path).",
-    ),
-    _v(
-        "s3",
-        "AWS_SERVER_SIDE_ENCRYPTION",
-        choice("AES256", "aws:kms"),
-        help="Server-side encryption of new objects.",
-    ),
-    _v(
-        "s3",
-        "AWS_SSE_KMS_KEY_ID",
-        text,
-        help="KMS key of `aws:kms` encryption; the bucket's default key when unset.",
-    ),
-    _v("s3", "AWS_VERIFY", boolean, True, "Verify the endpoint's TLS certificate."),
-    _v(
-        "s3",
-        "AWS_CA_BUNDLE",
-        text,
-        help="CA bundle file to verify the endpoint's certificate with.",
-    ),
-    _v("s3", "AWS_CONNECT_TIMEOUT", seconds, 5, "Connect timeout in seconds."),
-    _v("s3", "AWS_READ_TIMEOUT", seconds, 60, "Read timeout in seconds."),
-    _v(
-        "s3",
-        "AWS_RETRY_MODE",
-        choice("standard", "adaptive", "legacy"),
-        "standard",
-        "botocore retry mode.",
-    ),
-    _v(
-        "s3",
-        "AWS_MAX_ATTEMPTS",
-        integer(1),
-        3,
-        "Attempts per request, the first included.",
-    ),
-    _v(
-        "s3",
-        "AWS_BUCKETNAME_UNSTRUCTURED",
-        boolean,
-        False,
-        "Do not check the bucket name against the running environment.",
-    ),
-    _v(
-        "swift",
-        "SWIFT_AUTH_URL",
-        url("https", "http"),
-        help="Swift authentication URL.",
-    ),
-    _v(
-        "swift",
-        "SWIFT_AUTH_VERSION",
-        choice("1.0", "2.0", "3"),
-        "3",
-        "Login protocol: `1.0` (tempauth), `2.0` or `3` (keystone).",
-    ),
-    _v(
-        "swift",
-        "SWIFT_ACCOUNT",
-        text,
-        help="Swift user name (`account:user` with tempauth).",
-    ),
-    _v("swift", "SWIFT_PASSWORD", text, secret=True, help="Swift password."),
-    _v(
-        "swift",
-        "SWIFT_PROJECT_NAME",
-        text,
-        help="Keystone project (tenant) holding the containers.",
-        aliases=("SWIFT_TENANT_NAME",),
-    ),
-    _v(
-        "swift",
-        "SWIFT_REGION_NAME",
-        text,
-        help="Keystone region of the object-store endpoint; unset: the first.",
-    ),
-    _v(
-        "swift",
-        "SWIFT_USER_DOMAIN_NAME",
-        text,
-        "Default",
-        "Keystone v3 domain of the user.",
-    ),
-    _v(
-        "swift",
-        "SWIFT_PROJECT_DOMAIN_NAME",
-        text,
-        "Default",
-        "Keystone v3 domain of the project.",
-    ),
-    _v(
-        "swift",
-        "SWIFT_WRITE_CONTAINER",
-        text,
-        help="Container, `<project>-odoo-<env>`; `{db}` becomes the database name.",
-    ),
-    _v(
-        "swift",
-        "SWIFT_WRITE_CONTAINER_UNSTRUCTURED",
-        boolean,
-        False,
-        "Do not check the container name against the running environment.",
-    ),
-    _v(
-        "swift",
-        "SWIFT_CONNECT_TIMEOUT",
-        seconds,
-        5,
-        "Connect timeout in seconds (keystone logins use the read timeout).",
-    ),
-    _v("swift", "SWIFT_READ_TIMEOUT", seconds, 60, "Read timeout in seconds."),
-    _v(
-        "swift",
-        "SWIFT_LARGE_OBJECT_SIZE",
-        integer(1, SWIFT_MAX_OBJECT_SIZE, unit="a number of bytes"),
-        1024**3,
-        "Bytes above which content is stored as a static large object (segments).",
-    ),
-    _v(
-        "swift",
-        "SWIFT_SEGMENT_SIZE",
-        integer(1024**2, SWIFT_MAX_OBJECT_SIZE, unit="a number of bytes"),
-        1024**3,
-        "Bytes per segment of a static large object.",
-    ),
-    _v(
-        "logging",
-        "ODOO_LOGGING_JSON",
-        boolean,
-        False,
-        "Write logs as one JSON object per line (logging_json).",
-    ),
-    _v(
-        "logging",
-        "ODOO_LOGGING_JSON_FIELDS",
-        choice("plain", "ecs"),
-        "plain",
-        "Field names of JSON logs: `plain` or `ecs` (Elastic Common Schema).",
-    ),
-    _v(
-        "metrics",
-        "ODOO_STATSD",
-        boolean,
-        False,
-        "Send request metrics to statsd (monitoring_statsd).",
-    ),
-    _v("metrics", "STATSD_HOST", text, "localhost", "statsd host."),
-    _v("metrics", "STATSD_PORT", port, 8125, "statsd UDP port."),
-    _v("metrics", "STATSD_PREFIX", text, "odoo", "First part of every metric name."),
-    _v("metrics", "STATSD_CUSTOMER", text, help="Project name in metric names."),
-    _v(
-        "metrics",
-        "STATSD_ENVIRONMENT",
-        text,
-        help="Environment in metric names; defaults to the running environment.",
-    ),
-    _v(
-        "metrics",
-        "PROMETHEUS_MULTIPROC_DIR",
-        text,
-        help="Directory of the per-process metric files; unset: a new one per "
-        "server start under the system temp directory.",
-    ),
-    _v(
-        "metrics",
-        "ODOO_PROMETHEUS_TOKEN",
-        text,
-        secret=True,
-        help="`/metrics` answers a request with `Authorization: Bearer <token>`.",
-    ),
-    _v(
-        "metrics",
-        "ODOO_PROMETHEUS_ALLOW",
-        networks,
-        help="Addresses or CIDRs, comma-separated, allowed on `/metrics` without "
-        "the token; unset: loopback only, unless a token is set.",
-    ),
-    _v(
-        "metrics",
-        "ODOO_PROMETHEUS_PORT",
-        port,
-        help="Also serve `/metrics` and the health probes on this port.",
-    ),
-    _v(
-        "metrics",
-        "ODOO_HEALTH_TIMEOUT",
-        duration,
-        2.0,
-        "Seconds each readiness check (database, Redis, object store) may take.",
-    ),
-)
-VARIABLES_BY_NAME = {variable.name: variable for variable in VARIABLES}
-# Per object store backend, the variable naming the bucket (or container)
-# new attachments are written to.
-WRITE_BUCKET_VARIABLES = {"s3": "AWS_BUCKETNAME", "swift": "SWIFT_WRITE_CONTAINER"}
+def catalogue():
+    """Every variable of the suite, as the features declare them."""
+    return tuple(
+        variable
+        for module in DECLARED_IN
+        for variable in importlib.import_module(module).variables()
+    )
+
+
+def catalogue_by_name():
+    return {variable.name: variable for variable in catalogue()}
 
 
 @dataclass(frozen=True)
@@ -727,7 +350,7 @@ class Config:
 
     @property
     def running_env(self):
-        return self["RUNNING_ENV"]
+        return self[RUNNING_ENV]
 
 
 def reference():
@@ -736,7 +359,7 @@ def reference():
         "| variable | default | secret | meaning |",
         "|---|---|---|---|",
     ]
-    for variable in VARIABLES:
+    for variable in catalogue():
         default = (
             "unset"
             if variable.default is None
@@ -769,7 +392,7 @@ def _raw(variable, environ, running_env_option, running_env_argument):
     environment, then from Odoo's option.
     """
     name, raw = _given(variable, environ)
-    if variable.name == "RUNNING_ENV":
+    if variable.name == RUNNING_ENV:
         if running_env_argument:
             return name, running_env_argument, "--env"
         if not (raw and raw.strip()) and running_env_option:
@@ -789,17 +412,17 @@ def _read(variable, raw, source, running_env):
 
 
 def parse(environ=None, running_env_option=None, running_env_argument=None):
-    """Read every variable; return the config and the list of error lines.
+    """Read every variable; return the config and the list of :class:`Problem`.
 
     ``running_env_option`` is Odoo's ``running_env`` option (as OCA's
     server_environment reads it), used when ``RUNNING_ENV`` is not set;
     ``running_env_argument`` is ``odoo-cloud check --env``, which wins over both.
     """
     environ = os.environ if environ is None else environ
-    settings, errors = {}, []
-    for variable in VARIABLES:
-        # RUNNING_ENV comes first: the defaults of some others depend on it.
-        running_env = getattr(settings.get("RUNNING_ENV"), "value", None)
+    settings, problems = {}, []
+    declared = catalogue()
+    for variable in sorted(declared, key=lambda v: v.name != RUNNING_ENV):
+        running_env = getattr(settings.get(RUNNING_ENV), "value", None)
         name, raw, source = _raw(
             variable, environ, running_env_option, running_env_argument
         )
@@ -807,8 +430,9 @@ def parse(environ=None, running_env_option=None, running_env_argument=None):
             settings[variable.name] = _read(variable, raw, source, running_env)
         except ValueError as error:
             shown = MASK if variable.secret else repr(raw)
-            errors.append(f"{name}={shown} {error}")
-    return Config(settings), errors
+            problems.append(Problem(name, shown, str(error)))
+    ordered = {v.name: settings[v.name] for v in declared if v.name in settings}
+    return Config(ordered), problems
 
 
 def load(environ=None, running_env_option=None, groups=None):
@@ -817,10 +441,10 @@ def load(environ=None, running_env_option=None, groups=None):
     With ``groups``, only the variables of those groups can refuse: an addon
     checks its own settings and leaves the others to theirs.
     """
-    config, errors = parse(environ, running_env_option)
+    config, problems = parse(environ, running_env_option)
     if groups is not None:
-        names = {name for v in VARIABLES if v.group in groups for name in v.names}
-        errors = [line for line in errors if line.split("=", 1)[0] in names]
-    if errors:
-        raise ConfigError(errors)
+        names = {name for v in catalogue() if v.group in groups for name in v.names}
+        problems = [problem for problem in problems if problem.variable in names]
+    if problems:
+        raise ConfigError(problems)
     return config

@@ -25,7 +25,7 @@ import uuid
 
 import orjson
 
-from odoo_cloud.config import MASK, VARIABLES
+from odoo_cloud.config import MASK, Variable, boolean, catalogue, choice, grouped
 
 try:  # python-json-logger >= 3.1
     from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
@@ -34,6 +34,27 @@ except ImportError:  # 2.x and 3.0
 
 SCHEMES = ("plain", "ecs")
 REQUEST_ID_HEADER = "X-Request-ID"
+
+VARIABLES = grouped(
+    "logging",
+    Variable(
+        "ODOO_LOGGING_JSON",
+        boolean,
+        default=False,
+        help="Write logs as one JSON object per line (logging_json).",
+    ),
+    Variable(
+        "ODOO_LOGGING_JSON_FIELDS",
+        choice(*SCHEMES),
+        default="plain",
+        help="Field names of JSON logs: `plain` or `ecs` (Elastic Common Schema).",
+    ),
+)
+
+
+def variables():
+    return VARIABLES
+
 
 # --- request id --------------------------------------------------------------
 
@@ -129,7 +150,7 @@ class Redactor:
     def from_config(cls, config):
         return cls(
             str(config[variable.name].reveal())
-            for variable in VARIABLES
+            for variable in catalogue()
             if variable.secret and config[variable.name] is not None
         )
 

@@ -20,7 +20,29 @@ violated.
 import re
 from dataclasses import dataclass
 
-from .config import RUNNING_ENVIRONMENTS, VARIABLES_BY_NAME, WRITE_BUCKET_VARIABLES
+from .config import RUNNING_ENV, Variable, boolean, catalogue_by_name, choice, grouped
+from .storage.backends import BACKENDS
+
+RUNNING_ENVIRONMENTS = ("prod", "integration", "test", "dev")
+VARIABLES = grouped(
+    "platform",
+    Variable(
+        RUNNING_ENV,
+        choice(*RUNNING_ENVIRONMENTS),
+        help="Running environment; falls back to Odoo's `running_env` option.",
+    ),
+    Variable(
+        "ODOO_CLOUD_PLATFORM_UNSAFE",
+        boolean,
+        default=False,
+        help="Turn the cloud_platform startup refusals into warnings.",
+    ),
+)
+
+
+def variables():
+    return VARIABLES
+
 
 # <project> in names: the stack name of the project (``acme`` in
 # ``acme-odoo-prod``), never the database name, which must not name the client.
@@ -55,30 +77,6 @@ RULES = {
 }
 
 
-@dataclass(frozen=True)
-class Store:
-    """An object store backend as the platform rules see it."""
-
-    scheme: str  # its ir_attachment.location
-    addon: str
-    unstructured: str  # the variable lifting the name rule
-    credentials: tuple = ()  # variables it cannot work without
-
-    @property
-    def name(self):
-        """The variable naming the bucket or container written to."""
-        return WRITE_BUCKET_VARIABLES[self.scheme]
-
-
-STORES = (
-    Store("s3", "attachment_s3", "AWS_BUCKETNAME_UNSTRUCTURED"),
-    Store(
-        "swift",
-        "attachment_swift",
-        "SWIFT_WRITE_CONTAINER_UNSTRUCTURED",
-        ("SWIFT_AUTH_URL", "SWIFT_ACCOUNT", "SWIFT_PASSWORD"),
-    ),
-)
 REDIS_ADDRESSES = (
     "ODOO_SESSION_REDIS_URL",
     "ODOO_SESSION_REDIS_HOST",
@@ -127,7 +125,7 @@ def named(env):
 
 
 def _shown(config, name):
-    return VARIABLES_BY_NAME[name].display(config[name])
+    return catalogue_by_name()[name].display(config[name])
 
 
 def _violation(config, name, expected, fix):
@@ -187,65 +185,68 @@ def check_sessions(config, env):
 def check_object_storage(config, env, dbname=None):
     """The bucket or container: required and named after ``env`` where
     attachments go to object storage, never production's elsewhere."""
-    configured = [store for store in STORES if config[store.name]]
+    configured = [b for b in BACKENDS.values() if config[b.bucket_variable]]
     found = []
     names_to_check = []
-    for store in configured:
-        name = config[store.name].replace("{db}", dbname or DB_STAND_IN)
+    for backend in configured:
+        name = config[backend.bucket_variable].replace("{db}", dbname or DB_STAND_IN)
         if env != "prod" and PRODUCTION_NAME.match(name):
             found.append(
                 _violation(
                     config,
-                    store.name,
+                    backend.bucket_variable,
                     f"not a production name (<project>-odoo-prod) in {env}",
                     f"use the bucket of {env}, <project>-odoo-{env}: no other "
                     "environment may write into production's",
                 )
             )
-        elif not config[store.unstructured]:
-            names_to_check.append((store, name))
+        elif not config[backend.unstructured_variable]:
+            names_to_check.append((backend, name))
     if RULES[env].attachments != OBJECT_STORAGE:
         return found
     if not configured:
         found.append(
             Violation(
-                " or ".join(store.name for store in STORES),
+                " or ".join(backend.bucket_variable for backend in BACKENDS.values()),
                 "(unset)",
                 f"an object store for the attachments of {env}, named {named(env)}",
                 " or ".join(
-                    f"set {store.name} and install {store.addon}" for store in STORES
+                    f"set {backend.bucket_variable} and install {backend.addon}"
+                    for backend in BACKENDS.values()
                 ),
             )
         )
     if len(configured) > 1:
         found.append(
             Violation(
-                " and ".join(store.name for store in configured),
+                " and ".join(backend.bucket_variable for backend in configured),
                 "(both set)",
                 "one object store: new attachments go to one of them",
                 "unset the variable of the store not used",
             )
         )
-    for store in configured:
+    for backend in configured:
         found.extend(
             _violation(
                 config,
                 variable,
-                f"set: {store.name} is a {store.scheme} container",
+                f"set: {backend.bucket_variable} is a {backend.title} "
+                f"{backend.bucket_noun}",
                 f"set {variable}",
             )
-            for variable in store.credentials
+            for variable in backend.credentials
             if not config[variable]
         )
-    for store, name in names_to_check:
+    for backend, name in names_to_check:
         if not re.fullmatch(f"{PROJECT}-odoo-{env}", name):
             found.append(
                 _violation(
                     config,
-                    store.name,
+                    backend.bucket_variable,
                     named(env),
                     f"rename it <project>-odoo-{env}, or set "
-                    f"{store.unstructured}=1 if the platform names it otherwise",
+                    f"{backend.unstructured_variable}=1 if the platform names it "
+                    "otherwise",
                 )
             )
     return found
@@ -284,7 +285,11 @@ def attachment_location(config, env, schemes):
     rule = RULES[env].attachments
     if rule == DATABASE:
         return "db"
-    usable = [s.scheme for s in STORES if s.scheme in schemes and config[s.name]]
+    usable = [
+        b.scheme
+        for b in BACKENDS.values()
+        if b.scheme in schemes and config[b.bucket_variable]
+    ]
     if usable:
         return usable[0]
     return None if rule == OBJECT_STORAGE else "file"
@@ -294,12 +299,14 @@ def check_location(config, env, schemes, current):
     """``ir_attachment.location`` (``current``) against :func:`attachment_location`."""
     expected = attachment_location(config, env, schemes)
     if expected is None:
-        stores = " or ".join(f"{s.addon} ({s.name})" for s in STORES)
+        stores = " or ".join(
+            f"{b.addon} ({b.bucket_variable})" for b in BACKENDS.values()
+        )
         return [
             Violation(
                 LOCATION,
                 current or "(unset)",
-                f"an object store in {env}: {' or '.join(s.scheme for s in STORES)}",
+                f"an object store in {env}: {' or '.join(BACKENDS)}",
                 f"install and configure {stores}, then run install()",
             )
         ]

@@ -40,7 +40,9 @@ def post_load():
         sessions = sessions_from_config(settings, unavailable_error=RedisUnavailable)
         sessions.check()
     except config.ConfigError as error:
-        raise SystemExit(f"session_redis: {'; '.join(error.errors)}") from None
+        raise SystemExit(
+            f"session_redis: {'; '.join(map(str, error.problems))}"
+        ) from None
     except SessionStoreUnavailable as error:
         raise SystemExit(f"session_redis: {error}") from None
     # Odoo's key functions live on its filesystem store; this instance only

@@ -37,9 +37,11 @@ class CloudPlatform(models.AbstractModel):
         prefixes), and nobody needs it over RPC (``odoo-cloud check`` checks
         the same rules without Odoo).
         """
-        settings, errors = self._settings()
+        settings, problems = self._settings()
         problem = (
-            config.ConfigError(errors) if errors else self._violated(settings, loading)
+            config.ConfigError(problems)
+            if problems
+            else self._violated(settings, loading)
         )
         if problem is None:
             _logger.info(

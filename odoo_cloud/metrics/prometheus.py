@@ -19,7 +19,7 @@ import re
 import shutil
 import tempfile
 
-from ..config import ConfigError, networks
+from ..config import ConfigError, Problem, networks
 from .catalog import ERRORS_OF, METRICS
 
 _logger = logging.getLogger(__name__)
@@ -63,7 +63,13 @@ def prepare_directory(configured, joining=False):
                     owner.write(str(os.getpid()))
     except OSError as error:
         raise ConfigError(
-            [f"{DIRECTORY_VARIABLE}={path!r} is not a usable directory: {error}"]
+            [
+                Problem(
+                    DIRECTORY_VARIABLE,
+                    repr(path),
+                    f"is not a usable directory: {error}",
+                )
+            ]
         ) from None
     os.environ[DIRECTORY_VARIABLE] = path  # read by prometheus_client
     return path, os.path.exists(os.path.join(path, TEMPORARY_FILE))
@@ -101,9 +107,12 @@ class PrometheusSink:
         if not values.ValueClass._multiprocess:
             raise ConfigError(
                 [
-                    "prometheus_client was imported before monitoring_prometheus "
-                    f"set {DIRECTORY_VARIABLE}: put monitoring_prometheus first "
-                    "in --load"
+                    Problem(
+                        DIRECTORY_VARIABLE,
+                        None,
+                        "was set after prometheus_client was imported: put "
+                        "monitoring_prometheus first in --load",
+                    )
                 ]
             )
         self.path = path

@@ -20,7 +20,7 @@ import re
 import socket
 import time
 
-from ..config import ConfigError
+from ..config import ConfigError, Problem
 from ..process import PerProcess
 
 _logger = logging.getLogger(__name__)
@@ -40,24 +40,32 @@ def prefix_from_config(config):
         "STATSD_CUSTOMER": config["STATSD_CUSTOMER"],
         "STATSD_ENVIRONMENT": environment,
     }
-    errors = []
+    problems = []
     if not parts["STATSD_CUSTOMER"]:
-        errors.append(
-            "STATSD_CUSTOMER is required with ODOO_STATSD: the project's name "
-            "in every metric name"
+        problems.append(
+            Problem(
+                "STATSD_CUSTOMER",
+                None,
+                "is required with ODOO_STATSD: the project's name in every metric name",
+            )
         )
     if not environment:
-        errors.append(
-            "STATSD_ENVIRONMENT (or RUNNING_ENV) is required with ODOO_STATSD: "
-            "the environment in every metric name"
+        problems.append(
+            Problem(
+                "STATSD_ENVIRONMENT (or RUNNING_ENV)",
+                None,
+                "is required with ODOO_STATSD: the environment in every metric name",
+            )
         )
     for name, value in parts.items():
         if value and not _NAME_PART.fullmatch(value):
-            errors.append(
-                f"{name}={value!r} may only hold letters, digits, '_', '-' and '.'"
+            problems.append(
+                Problem(
+                    name, repr(value), "may only hold letters, digits, '_', '-' and '.'"
+                )
             )
-    if errors:
-        raise ConfigError(errors)
+    if problems:
+        raise ConfigError(problems)
     return ".".join(parts.values()) + "."
 
 

@@ -16,7 +16,7 @@ import redis.sentinel
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from ..config import ConfigError, mask_url_password
+from ..config import ConfigError, Problem, mask_url_password
 from ..unreachable import cause
 
 TLS_FILES = {
@@ -75,25 +75,38 @@ def validate(config):
     problems = []
     if sentinel and not config["ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME"]:
         problems.append(
-            "ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME is required with "
-            "ODOO_SESSION_REDIS_SENTINEL_HOST"
+            Problem(
+                "ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME",
+                None,
+                "is required with ODOO_SESSION_REDIS_SENTINEL_HOST",
+            )
         )
     if sentinel and config["ODOO_SESSION_REDIS_CLUSTER"]:
         problems.append(
-            "ODOO_SESSION_REDIS_CLUSTER and ODOO_SESSION_REDIS_SENTINEL_HOST "
-            "exclude each other"
+            Problem(
+                "ODOO_SESSION_REDIS_CLUSTER and ODOO_SESSION_REDIS_SENTINEL_HOST",
+                None,
+                "exclude each other",
+            )
         )
     if config["ODOO_SESSION_REDIS_CLUSTER"] and config["ODOO_SESSION_REDIS_DB"]:
         problems.append(
-            f"ODOO_SESSION_REDIS_DB={config['ODOO_SESSION_REDIS_DB']} must be 0 "
-            "with ODOO_SESSION_REDIS_CLUSTER (a cluster has one database)"
+            Problem(
+                "ODOO_SESSION_REDIS_DB",
+                config["ODOO_SESSION_REDIS_DB"],
+                "must be 0 with ODOO_SESSION_REDIS_CLUSTER (a cluster has one "
+                "database)",
+            )
         )
     if bool(config["ODOO_SESSION_REDIS_TLS_CERT_FILE"]) != bool(
         config["ODOO_SESSION_REDIS_TLS_KEY_FILE"]
     ):
         problems.append(
-            "ODOO_SESSION_REDIS_TLS_CERT_FILE and ODOO_SESSION_REDIS_TLS_KEY_FILE "
-            "go together"
+            Problem(
+                "ODOO_SESSION_REDIS_TLS_CERT_FILE and ODOO_SESSION_REDIS_TLS_KEY_FILE",
+                None,
+                "go together",
+            )
         )
     if problems:
         raise ConfigError(problems)

@@ -1,17 +1,16 @@
 """Attachments in object storage: the stores, the migration engine, the GC plan.
 
-A store is one bucket of one backend (``s3``, ``swift``). :class:`Stores`
-builds them from the configuration, once per process.
+A store is one bucket of one backend (:data:`.backends.BACKENDS`).
+:class:`Stores` builds them from the configuration, once per process.
 """
 
 import functools
 import threading
-from typing import NamedTuple
 
-from ..config import WRITE_BUCKET_VARIABLES, load
+from ..config import load
 from ..metrics import measure_object_store
 from ..process import PerProcess
-from . import s3, swift
+from .backends import BACKENDS
 from .base import (
     READ_SIZE,
     Location,
@@ -33,22 +32,15 @@ __all__ = [
     "StorageError",
     "StorageUnavailable",
     "Stores",
+    "config_groups",
     "configured_stores",
     "content_key",
 ]
 
-CONFIG_GROUPS = ("attachments", "s3", "swift")
 
-
-class Backend(NamedTuple):
-    connect: object  # config -> client
-    store: object  # (config, client, bucket) -> ObjectStore
-
-
-BACKENDS = {
-    "s3": Backend(s3.client_from_config, s3.S3Store.from_config),
-    "swift": Backend(swift.client_from_config, swift.SwiftStore.from_config),
-}
+def config_groups():
+    """The variable groups the stores read: the shared one and each backend's."""
+    return ("attachments", *BACKENDS)
 
 
 class Stores:
@@ -82,8 +74,7 @@ class Stores:
 
     def write_bucket(self, scheme, dbname):
         """The bucket database ``dbname`` writes to, ``{db}`` expanded."""
-        self._backend(scheme)  # an unknown scheme is refused by its name
-        variable = WRITE_BUCKET_VARIABLES[scheme]
+        variable = self._backend(scheme).bucket_variable
         template = self.config[variable]
         if not template:
             raise StorageError(f"{variable} is not set: no bucket to write to")
@@ -95,8 +86,8 @@ class Stores:
         if self.config["DISABLE_ATTACHMENT_STORAGE"]:
             return []
         found = []
-        for scheme in BACKENDS:
-            template = self.config[WRITE_BUCKET_VARIABLES[scheme]]
+        for scheme, backend in BACKENDS.items():
+            template = self.config[backend.bucket_variable]
             if template:
                 names = dbnames if "{db}" in template else [""]
                 found += [self.get(scheme, self.write_bucket(scheme, n)) for n in names]
@@ -117,4 +108,4 @@ class Stores:
 def configured_stores(running_env_option=None):
     """The :class:`Stores` of this process's configuration, built once;
     :class:`ConfigError` names any bad variable of the attachment groups."""
-    return Stores(load(running_env_option=running_env_option, groups=CONFIG_GROUPS))
+    return Stores(load(running_env_option=running_env_option, groups=config_groups()))

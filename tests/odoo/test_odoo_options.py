@@ -7,7 +7,7 @@ as well: a suite variable named like one would also set that option.
 import json
 import subprocess
 
-from odoo_cloud.config import VARIABLES
+from odoo_cloud.config import catalogue
 
 # Printed by the tree's Python: the variable each of Odoo's options reads.
 ODOO_OPTION_VARIABLES = """
@@ -29,4 +29,4 @@ def test_odoo_reads_no_suite_variable_as_one_of_its_options(odoo_tree):
     odoo_variables = set(json.loads(listed.stdout)) - {None}
     if odoo_tree.series != "18.0":
         assert "ODOO_WORKERS" in odoo_variables
-    assert odoo_variables & {variable.name for variable in VARIABLES} == set()
+    assert odoo_variables & {variable.name for variable in catalogue()} == set()

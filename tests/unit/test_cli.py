@@ -4,13 +4,13 @@ import sys
 import pytest
 
 from odoo_cloud.cli import env_file, main
-from odoo_cloud.config import VARIABLES
+from odoo_cloud.config import catalogue
 
 
 def run_check(monkeypatch, capsys, *args, **environ):
     """``odoo-cloud check ARGS`` in a process environment holding, of the
     suite's variables, only ``environ``."""
-    for name in (name for variable in VARIABLES for name in variable.names):
+    for name in (name for variable in catalogue() for name in variable.names):
         monkeypatch.delenv(name, raising=False)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
@@ -34,7 +34,8 @@ def test_check_prints_only_the_variables_set_then_the_verdict(monkeypatch, capsy
         "[sessions]",
         "  ODOO_SESSION_REDIS           true  (env)",
         "  ODOO_SESSION_REDIS_PASSWORD  ********  (env)",
-        f"({len(VARIABLES) - 3} other variables at their defaults: --all prints them)",
+        f"({len(catalogue()) - 3} other variables at their defaults: "
+        "--all prints them)",
         "RUNNING_ENV=dev: every platform rule holds",
     ]
 
@@ -43,7 +44,7 @@ def test_check_with_nothing_set_prints_the_verdict_alone(monkeypatch, capsys):
     code, out, _ = run_check(monkeypatch, capsys)
     assert code == 0
     assert out.splitlines() == [
-        f"({len(VARIABLES)} other variables at their defaults: --all prints them)",
+        f"({len(catalogue())} other variables at their defaults: --all prints them)",
         "platform rules not checked: RUNNING_ENV is unset (or pass --env)",
     ]
 
@@ -64,7 +65,7 @@ def test_check_all_prints_every_variable_with_its_source(monkeypatch, capsys):
     assert lines["ODOO_SESSION_REDIS_PORT"] == ["6379", "(default)"]
     assert lines["ODOO_SESSION_REDIS_PASSWORD"] == ["********", "(env)"]
     assert "pw123" not in out
-    assert len(lines) == len(VARIABLES)
+    assert len(lines) == len(catalogue())
     assert "--all prints them" not in out
 
 
@@ -134,7 +135,8 @@ def test_check_env_file_reads_the_file_alone(monkeypatch, capsys, tmp_path):
         "  AWS_BUCKETNAME             acme-odoo-prod  (env)",
         "[logging]",
         "  ODOO_LOGGING_JSON          true  (env)",
-        f"({len(VARIABLES) - 7} other variables at their defaults: --all prints them)",
+        f"({len(catalogue()) - 7} other variables at their defaults: "
+        "--all prints them)",
         "RUNNING_ENV=prod: every platform rule holds",
     ]
 

@@ -17,7 +17,7 @@ def test_boolean_accepts_the_usual_words_in_any_case(raw, expected):
 def test_boolean_refuses_anything_else(raw):
     with pytest.raises(ConfigError) as error:
         load({"ODOO_SESSION_REDIS": raw})
-    assert error.value.errors == [
+    assert list(map(str, error.value.problems)) == [
         f"ODOO_SESSION_REDIS={raw!r} is not a boolean "
         "(use 1/0, true/false, yes/no or on/off)"
     ]
@@ -77,7 +77,9 @@ def test_redis_url_accepts_the_three_schemes(raw):
 def test_malformed_urls_are_refused_with_the_reason(raw, reason):
     with pytest.raises(ConfigError) as error:
         load({"ODOO_SESSION_REDIS_URL": raw})
-    assert error.value.errors[0].startswith(f"ODOO_SESSION_REDIS_URL={raw!r} {reason}")
+    assert str(error.value.problems[0]).startswith(
+        f"ODOO_SESSION_REDIS_URL={raw!r} {reason}"
+    )
 
 
 def test_endpoint_without_scheme_gets_https():
@@ -113,8 +115,10 @@ def test_empty_value_means_default():
 
 
 def test_every_bad_variable_is_reported_at_once():
-    _, errors = parse({"ODOO_SESSION_REDIS": "maybe", "ODOO_SESSION_REDIS_PORT": "abc"})
-    assert [line.split("=")[0] for line in errors] == [
+    _, problems = parse(
+        {"ODOO_SESSION_REDIS": "maybe", "ODOO_SESSION_REDIS_PORT": "abc"}
+    )
+    assert [problem.variable for problem in problems] == [
         "ODOO_SESSION_REDIS",
         "ODOO_SESSION_REDIS_PORT",
     ]
@@ -159,9 +163,9 @@ def test_password_in_url_is_masked_when_displayed():
 
 
 def test_every_variable_has_a_group_and_a_help_line():
-    for variable in config.VARIABLES:
+    for variable in config.catalogue():
         assert variable.group and variable.help, variable.name
-    assert len(config.VARIABLES_BY_NAME) == len(config.VARIABLES)
+    assert len(config.catalogue_by_name()) == len(config.catalogue())
 
 
 def test_load_for_some_groups_refuses_only_their_variables():

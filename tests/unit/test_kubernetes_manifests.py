@@ -72,8 +72,8 @@ def environment():
 
 
 def suite_variables():
-    """The names config.py reads, old names included, -> secret."""
-    return {name: v.secret for v in config.VARIABLES for name in v.names}
+    """The names the suite reads, old names included, -> secret."""
+    return {name: v.secret for v in config.catalogue() for name in v.names}
 
 
 def deployment_container():

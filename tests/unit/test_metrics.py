@@ -365,7 +365,7 @@ def test_statsd_prefix_falls_back_on_the_running_environment():
 def test_statsd_settings_are_checked(environ, message):
     with pytest.raises(ConfigError) as error:
         statsd.prefix_from_config(statsd_config(**environ))
-    assert any(line.startswith(message) for line in error.value.errors), error.value
+    assert any(str(p).startswith(message) for p in error.value.problems), error.value
 
 
 def test_statsd_port_must_be_a_port():
@@ -487,7 +487,7 @@ def test_an_unusable_directory_names_the_variable(tmp_path):
     taken.write_text("")
     with pytest.raises(ConfigError) as error:
         prometheus.prepare_directory(str(taken / "metrics"))
-    assert error.value.errors[0].startswith(f"PROMETHEUS_MULTIPROC_DIR='{taken}")
+    assert str(error.value.problems[0]).startswith(f"PROMETHEUS_MULTIPROC_DIR='{taken}")
 
 
 def test_readiness_reports_each_component_and_its_latency():

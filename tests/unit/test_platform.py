@@ -252,7 +252,7 @@ def test_sessions_last_one_day_by_default_in_test(environ, expected, source):
 
 
 def test_every_running_environment_has_rules():
-    assert set(platform.RULES) == set(config.RUNNING_ENVIRONMENTS)
+    assert set(platform.RULES) == set(platform.RUNNING_ENVIRONMENTS)
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ def test_sentinel_hosts_are_a_host_port_list(raw, expected, shown):
 def test_bad_sentinel_hosts_are_refused(raw, reason):
     with pytest.raises(ConfigError) as error:
         load({"ODOO_SESSION_REDIS_SENTINEL_HOST": raw})
-    assert error.value.errors[0].startswith(
+    assert str(error.value.problems[0]).startswith(
         f"ODOO_SESSION_REDIS_SENTINEL_HOST={raw!r} {reason}"
     )
 

@@ -21,7 +21,7 @@ from odoo_cloud.storage import (
     StorageUnavailable,
     Stores,
 )
-from odoo_cloud.storage.swift import client_from_config, translated_errors
+from odoo_cloud.storage.swift.store import client_from_config, translated_errors
 
 KEYSTONE = {
     "SWIFT_ACCOUNT": "odoo",
@@ -165,9 +165,11 @@ def test_tenant_name_is_the_old_name_of_project_name():
 
 def test_a_bad_value_under_an_old_name_is_reported_under_that_name(monkeypatch):
     variable = config.Variable("NEW_PORT", port, 1, group="demo", aliases=("OLD",))
-    monkeypatch.setattr(config, "VARIABLES", (variable,))
-    _, errors = parse({"OLD": "http"})
-    assert errors == ["OLD='http' is not a TCP/UDP port number (1-65535)"]
+    monkeypatch.setattr(config, "catalogue", lambda: (variable,))
+    _, problems = parse({"OLD": "http"})
+    assert list(map(str, problems)) == [
+        "OLD='http' is not a TCP/UDP port number (1-65535)"
+    ]
     with pytest.raises(ConfigError, match="OLD='http'"):
         load({"OLD": "http"}, groups=("demo",))
     assert load({"OLD": "http", "NEW_PORT": "8"})["NEW_PORT"] == 8

@@ -6,14 +6,15 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
-from ..unreachable import cause
-from .base import (
+from ...unreachable import cause
+from ..base import (
     ObjectInfo,
     ObjectNotFound,
     ObjectStore,
     StorageError,
     StorageUnavailable,
 )
+from . import BACKEND
 
 NOT_FOUND = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
 OUTAGES = (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)
@@ -86,7 +87,7 @@ def client_from_config(config):
 class S3Store(ObjectStore):
     """One S3 bucket, through a boto3 client shared by the process."""
 
-    scheme = "s3"
+    scheme = BACKEND.scheme
 
     def __init__(self, client, bucket, encryption=None, kms_key_id=None):
         super().__init__(bucket)

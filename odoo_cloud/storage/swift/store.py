@@ -27,8 +27,8 @@ import swiftclient.client
 import urllib3.exceptions
 from swiftclient.exceptions import ClientException
 
-from ..unreachable import cause
-from .base import (
+from ...unreachable import cause
+from ..base import (
     READ_SIZE,
     Location,
     ObjectInfo,
@@ -37,6 +37,7 @@ from .base import (
     StorageError,
     StorageUnavailable,
 )
+from . import BACKEND
 
 TEMPAUTH_VERSION = "1.0"
 SEGMENTS_SUFFIX = "_segments"
@@ -229,7 +230,7 @@ class SwiftStore(ObjectStore):
     """One Swift container; large objects keep their segments in
     ``<container>_segments``."""
 
-    scheme = "swift"
+    scheme = BACKEND.scheme
 
     def __init__(self, client, container, large_object_size, segment_size):
         super().__init__(container)

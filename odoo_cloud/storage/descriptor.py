@@ -1,0 +1,72 @@
+"""What an object store backend is: one :class:`Backend` descriptor, declared
+by the backend's own module and listed in :mod:`.backends`.
+
+The configuration, the store registry, the platform rules and ``odoo-cloud
+check`` all derive from descriptors; no other code names a backend.
+Declaring one imports nothing of the backend's library: :func:`on_first_use`
+defers that to the first store built.
+"""
+
+import importlib
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..config import Variable, boolean, grouped, text
+
+
+@dataclass(frozen=True)
+class Backend:
+    # In ``store_fname`` (``<scheme>://<bucket>/<key>``) and, as the place
+    # new attachments go, in ``ir_attachment.location``.
+    scheme: str
+    addon: str  # the Odoo addon providing the backend
+    title: str  # its name in messages: "S3", "Swift"
+    # The variable naming the bucket new attachments are written to, as the
+    # store calls a bucket (``bucket_noun``).
+    bucket_variable: str
+    bucket_noun: str
+    settings: tuple  # its other variables
+    connect: Callable  # (config) -> client, once per process
+    store: Callable  # (config, client, bucket) -> ObjectStore
+    credentials: tuple = ()  # variables it cannot work without
+
+    @property
+    def unstructured_variable(self):
+        """The switch lifting the ``<project>-odoo-<env>`` name rule."""
+        return f"{self.bucket_variable}_UNSTRUCTURED"
+
+    @property
+    def variables(self):
+        """Its settings, its write bucket and the bucket's name-rule switch,
+        listed under its scheme."""
+        noun = self.bucket_noun
+        return grouped(
+            self.scheme,
+            *self.settings,
+            Variable(
+                self.bucket_variable,
+                text,
+                help=f"{noun.capitalize()}, `<project>-odoo-<env>`; `{{db}}` "
+                "becomes the database name.",
+            ),
+            Variable(
+                self.unstructured_variable,
+                boolean,
+                default=False,
+                help=f"Do not check the {noun} name against the running environment.",
+            ),
+        )
+
+
+def on_first_use(path):
+    """The callable at ``path`` (``module:attribute[.attribute]``), imported
+    when first called, so that a backend's library loads only when one of its
+    stores is built."""
+    module, _, attribute = path.partition(":")
+    find = operator.attrgetter(attribute)
+
+    def call(*args):
+        return find(importlib.import_module(module))(*args)
+
+    return call

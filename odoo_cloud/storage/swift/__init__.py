@@ -1,0 +1,91 @@
+"""OpenStack Swift (OVH, Infomaniak, any OpenStack cloud), through
+python-swiftclient: the backend's descriptor. The store is in :mod:`.store`."""
+
+from ...config import Variable, choice, integer, seconds, text, url
+from ..descriptor import Backend, on_first_use
+
+# Swift's default limit on one object, and so on one segment.
+MAX_OBJECT_SIZE = 5 * 1024**3
+
+BACKEND = Backend(
+    scheme="swift",
+    addon="attachment_swift",
+    title="Swift",
+    bucket_variable="SWIFT_WRITE_CONTAINER",
+    bucket_noun="container",
+    settings=(
+        Variable(
+            "SWIFT_AUTH_URL",
+            url("https", "http"),
+            help="Swift authentication URL.",
+        ),
+        Variable(
+            "SWIFT_AUTH_VERSION",
+            choice("1.0", "2.0", "3"),
+            default="3",
+            help="Login protocol: `1.0` (tempauth), `2.0` or `3` (keystone).",
+        ),
+        Variable(
+            "SWIFT_ACCOUNT",
+            text,
+            help="Swift user name (`account:user` with tempauth).",
+        ),
+        Variable(
+            "SWIFT_PASSWORD",
+            text,
+            secret=True,
+            help="Swift password.",
+        ),
+        Variable(
+            "SWIFT_PROJECT_NAME",
+            text,
+            help="Keystone project (tenant) holding the containers.",
+            aliases=("SWIFT_TENANT_NAME",),
+        ),
+        Variable(
+            "SWIFT_REGION_NAME",
+            text,
+            help="Keystone region of the object-store endpoint; unset: the first.",
+        ),
+        Variable(
+            "SWIFT_USER_DOMAIN_NAME",
+            text,
+            default="Default",
+            help="Keystone v3 domain of the user.",
+        ),
+        Variable(
+            "SWIFT_PROJECT_DOMAIN_NAME",
+            text,
+            default="Default",
+            help="Keystone v3 domain of the project.",
+        ),
+        Variable(
+            "SWIFT_CONNECT_TIMEOUT",
+            seconds,
+            default=5,
+            help="Connect timeout in seconds (keystone logins use the read timeout).",
+        ),
+        Variable(
+            "SWIFT_READ_TIMEOUT",
+            seconds,
+            default=60,
+            help="Read timeout in seconds.",
+        ),
+        Variable(
+            "SWIFT_LARGE_OBJECT_SIZE",
+            integer(1, MAX_OBJECT_SIZE, unit="a number of bytes"),
+            default=1024**3,
+            help="Bytes above which content is stored as a static large object "
+            "(segments).",
+        ),
+        Variable(
+            "SWIFT_SEGMENT_SIZE",
+            integer(1024**2, MAX_OBJECT_SIZE, unit="a number of bytes"),
+            default=1024**3,
+            help="Bytes per segment of a static large object.",
+        ),
+    ),
+    connect=on_first_use(f"{__name__}.store:client_from_config"),
+    store=on_first_use(f"{__name__}.store:SwiftStore.from_config"),
+    credentials=("SWIFT_AUTH_URL", "SWIFT_ACCOUNT", "SWIFT_PASSWORD"),
+)

@@ -1,0 +1,56 @@
+"""The variables of attachments in object storage: those every backend
+shares, then each backend's, from its descriptor."""
+
+from ..config import Variable, boolean, grouped, integer, storage_rules, text
+from .backends import BACKENDS
+
+SHARED = grouped(
+    "attachments",
+    Variable(
+        "DISABLE_ATTACHMENT_STORAGE",
+        boolean,
+        default=False,
+        help="Never contact the object store; new attachments go to the database.",
+    ),
+    Variable(
+        "ATTACHMENT_STORAGE_KEY_PREFIX",
+        text,
+        default="",
+        help="Prefix of every object key; `{db}` becomes the database name.",
+    ),
+    Variable(
+        "ATTACHMENT_STORAGE_FORCE_DB",
+        storage_rules,
+        default=storage_rules("text/css,application/javascript,image/:51200"),
+        help="Content kept in the database: `mimetype-prefix[:max-bytes]`, "
+        "comma-separated.",
+    ),
+    Variable(
+        "ATTACHMENT_STORAGE_GC_GRACE",
+        integer(0, unit="a whole number of seconds"),
+        default=3600,
+        help="Age in seconds before an unreferenced object may be garbage-collected.",
+    ),
+    Variable(
+        "ATTACHMENT_STORAGE_GC_DRY_RUN",
+        boolean,
+        default=False,
+        help="Log what the garbage collector would delete, delete nothing.",
+    ),
+    Variable(
+        "ATTACHMENT_STORAGE_CONCURRENCY",
+        integer(1, 64),
+        default=8,
+        help="Parallel transfers when attachments are migrated between stores.",
+    ),
+    Variable(
+        "ATTACHMENT_STORAGE_BATCH_SIZE",
+        integer(1),
+        default=200,
+        help="Attachments migrated, and committed, per batch.",
+    ),
+)
+
+
+def variables():
+    return (*SHARED, *(v for backend in BACKENDS.values() for v in backend.variables))
