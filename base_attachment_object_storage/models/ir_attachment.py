@@ -20,6 +20,7 @@ from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.wsgi import wrap_file
 
 from odoo_cloud.storage import (
+    BACKENDS,
     READ_SIZE,
     Location,
     ObjectNotFound,
@@ -101,9 +102,10 @@ class IrAttachment(models.Model):
 
     @api.model
     def _object_storage_schemes(self):
-        """The object store backends of this database: each backend addon
-        adds its own (``s3``, ``swift``)."""
-        return []
+        """The object store backends of this database: those whose addon
+        (each backend descriptor names it) is loaded in the registry."""
+        loaded = self.env.registry._init_modules
+        return [b.scheme for b in BACKENDS.values() if b.addon in loaded]
 
     @api.model
     def _object_storage_scheme(self):
