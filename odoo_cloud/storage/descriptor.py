@@ -17,6 +17,8 @@ from ..config import Variable, boolean, grouped, text
 
 @dataclass(frozen=True)
 class Backend:
+    """Everything the suite knows of one object store backend."""
+
     # In ``store_fname`` (``<scheme>://<bucket>/<key>``) and, as the place
     # new attachments go, in ``ir_attachment.location``.
     scheme: str
