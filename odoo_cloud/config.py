@@ -2,12 +2,12 @@
 
 Each feature declares its own variables next to its code, as
 :class:`Variable` objects (object storage: those of each backend descriptor);
-:func:`catalogue` collects them. Every addon, the
-startup checks and ``odoo-cloud check`` read their settings through
-:func:`load` or :func:`parse`; nothing else in the suite looks at
-``os.environ``. Each variable names its type, its default and whether it is a
-secret, so that a bad value is refused with a :class:`Problem` naming the
-variable, and a secret is never printed.
+:func:`catalogue` collects them. Every addon, the startup checks and
+``odoo-cloud check`` read their settings through :func:`load` or
+:func:`parse`; nothing else in the suite looks at ``os.environ``. Each
+variable names its type, its default and whether it is a secret, so that a
+bad value is refused with a :class:`Problem` naming the variable, and a
+secret is never printed.
 """
 
 import dataclasses

@@ -4,6 +4,8 @@ backend gets its variables parsed and documented, the write-bucket rule with
 check``, with no other edit."""
 
 import io
+import subprocess
+import sys
 
 import pytest
 
@@ -155,3 +157,17 @@ def test_odoo_cloud_check_lists_it_and_checks_it(capsys, tmp_path):
     assert (
         "MEM_BUCKET=x: expected <project>-odoo-integration" in capsys.readouterr().err
     )
+
+
+def test_reading_every_variable_loads_no_backend_library():
+    script = (
+        "import sys\n"
+        "from odoo_cloud import config\n"
+        "config.catalogue()\n"
+        "print(sorted({'boto3', 'swiftclient', 'keystoneauth1', 'redis'} & "
+        "set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout == "[]\n", result.stderr
