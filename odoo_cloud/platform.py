@@ -196,8 +196,8 @@ def check_object_storage(config, env, dbname=None):
                     config,
                     backend.bucket_variable,
                     f"not a production name (<project>-odoo-prod) in {env}",
-                    f"use the bucket of {env}, <project>-odoo-{env}: no other "
-                    "environment may write into production's",
+                    f"use the {backend.bucket_noun} of {env}, <project>-odoo-{env}: "
+                    "no other environment may write into production's",
                 )
             )
         elif not config[backend.unstructured_variable]:

@@ -139,6 +139,7 @@ def test_a_production_bucket_is_refused_outside_prod(env, bucket, dbname):
     assert [(v.variable, v.expected) for v in found] == [
         ("MEM_BUCKET", f"not a production name (<project>-odoo-prod) in {env}")
     ]
+    assert found[0].fix.startswith(f"use the shelf of {env}, <project>-odoo-{env}:")
 
 
 def test_odoo_cloud_check_lists_it_and_checks_it(capsys, tmp_path):
