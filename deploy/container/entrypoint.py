@@ -22,7 +22,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from odoo_cloud.config import RUNNING_ENVIRONMENTS, VARIABLES_BY_NAME
+from odoo_cloud.config import catalogue
+from odoo_cloud.platform import RUNNING_ENVIRONMENTS
 
 # Environment variable -> Odoo option, as Odoo 19.0 names them.
 ODOO_OPTIONS = {
@@ -56,7 +57,7 @@ ODOO_OPTIONS = {
 ODOO_SECRETS = ("PGPASSWORD", "ODOO_ADMIN_PASSWD", "ODOO_SMTP_PASSWORD")
 SECRETS = (
     *ODOO_SECRETS,
-    *(name for name, variable in VARIABLES_BY_NAME.items() if variable.secret),
+    *(variable.name for variable in catalogue() if variable.secret),
 )
 # HTTP (prefork workers) and the websocket (the gevent process), as the
 # Containerfile exposes them.
