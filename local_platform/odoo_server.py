@@ -198,6 +198,14 @@ class OdooClient:
         params = {"model": model, "method": method, "args": args, "kwargs": kwargs}
         return self.jsonrpc("/web/dataset/call_kw", params, session).json()
 
+    def is_healthy(self):
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"{self.url}/web/health", timeout=2) as reply,
+        ):
+            return reply.status == 200
+        return False
+
 
 class OdooServer(OdooClient):
     """An ``odoo-bin`` serving one database on loopback, output in a log file."""
@@ -250,14 +258,6 @@ class OdooServer(OdooClient):
             self.is_healthy, START_TIMEOUT, f"{self.url}/web/health", self.process
         )
         return self
-
-    def is_healthy(self):
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"{self.url}/web/health", timeout=2) as reply,
-        ):
-            return reply.status == 200
-        return False
 
     def stop(self):
         if self.process is not None:
