@@ -4,8 +4,8 @@ users and files, survive the loss of one container, and stop without cutting
 a request; a container given production's bucket in integration refuses to
 start.
 
-The image is built unless podman has it already (``make image`` rebuilds it
-after a change to the suite).
+The image is built from the checkout first (podman's cache makes that quick
+when nothing changed).
 """
 
 import base64
