@@ -6,6 +6,7 @@ tests.
 
 import concurrent.futures
 import contextlib
+import statistics
 import time
 
 from local_platform.odoo_server import OdooServer
@@ -30,21 +31,37 @@ def rate(step, duration=3.0):
     return count / elapsed
 
 
-def best_of(measures, rounds=5):
-    """The best result of each of ``measures`` (name -> callable returning a
-    figure, higher is better) over ``rounds``; the measures alternate within
+def each_round(measures, rounds=5):
+    """The figures of each of ``measures`` (name -> callable returning a
+    figure, higher is better), one per round; the measures alternate within
     a round, so that a slow spell of the machine weighs on all of them."""
-    best = dict.fromkeys(measures, 0.0)
+    figures = {name: [] for name in measures}
     for _ in range(rounds):
         for name, measure in measures.items():
-            best[name] = max(best[name], measure())
-    return best
+            figures[name].append(measure())
+    return figures
+
+
+def best_of(measures, rounds=5):
+    """The best figure of each of ``measures`` over ``rounds``."""
+    return {name: max(values) for name, values in each_round(measures, rounds).items()}
 
 
 def line(name, value, baseline=None, unit="/s"):
     """One result; with ``baseline``, its ratio to it."""
     ratio = f"  ratio {value / baseline:.2f}" if baseline else ""
     print(f"  {name:<44} {value:>10,.1f} {unit}{ratio}")
+
+
+def paired_line(name, values, baseline):
+    """A result measured round by round beside ``baseline``'s: its best, and
+    the median of the ratios of its rounds to the baseline's, which neither a
+    slow spell shared by both nor one lucky round moves."""
+    ratios = [value / base for value, base in zip(values, baseline, strict=True)]
+    print(
+        f"  {name:<44} {max(values):>10,.1f} /s  ratio "
+        f"{statistics.median(ratios):.2f} (median of {len(ratios)} rounds)"
+    )
 
 
 def concurrent_rate(client, clients, duration):
@@ -55,9 +72,9 @@ def concurrent_rate(client, clients, duration):
 
 
 def compare_odoo_servers(instance, database, log_dir, servers, measure, rounds=5):
-    """The best ``measure(server)`` of one ``odoo-bin`` (prefork, 2 workers) per
-    entry of ``servers`` (name -> (``--load`` modules, environment)); all run
-    at once, so that their rounds alternate."""
+    """``measure(server)`` per round of one ``odoo-bin`` (prefork, 2 workers)
+    per entry of ``servers`` (name -> (``--load`` modules, environment)); all
+    run at once, so that their rounds alternate."""
     with contextlib.ExitStack() as stack:
         measures = {}
         for name, (load, env) in servers.items():
@@ -69,4 +86,4 @@ def compare_odoo_servers(instance, database, log_dir, servers, measure, rounds=5
             stack.callback(server.stop)
             measure(server)  # warm the registry and caches
             measures[name] = lambda server=server: measure(server)
-        return best_of(measures, rounds)
+        return each_round(measures, rounds)

@@ -27,7 +27,14 @@ from odoo_cloud.metrics import catalog, prometheus, recorder
 from odoo_cloud.metrics.http import RequestMeter
 from odoo_cloud.metrics.statsd import StatsdSink
 
-from .measure import compare_odoo_servers, concurrent_rate, line, odoo_tree, rate
+from .measure import (
+    compare_odoo_servers,
+    concurrent_rate,
+    line,
+    odoo_tree,
+    paired_line,
+    rate,
+)
 
 CLIENTS = 4  # concurrent JSON-RPC clients
 ROUND = 1.0  # seconds per measure and round
@@ -161,9 +168,10 @@ def main():
                 ),
             }
             results = compare_odoo_servers(instance, database, base, servers, rpc_rate)
-            baseline = results["no monitoring (baseline)"]
-            for name, value in results.items():
-                line(name, value, None if value is baseline else baseline)
+            baseline = results.pop("no monitoring (baseline)")
+            line("no monitoring (baseline)", max(baseline))
+            for name, values in results.items():
+                paired_line(name, values, baseline)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from .measure import (
     concurrent_rate,
     line,
     odoo_tree,
+    paired_line,
     rate,
 )
 
@@ -251,8 +252,8 @@ def main():
                     functools.partial(rpc_rate, database=database), rounds=RPC_ROUNDS,
                 )  # fmt: skip
                 baseline = results["filesystem sessions (baseline)"]
-                line("filesystem sessions (baseline)", baseline)
-                line("session_redis", results["session_redis"], baseline)
+                line("filesystem sessions (baseline)", max(baseline))
+                paired_line("session_redis", results["session_redis"], baseline)
 
 
 if __name__ == "__main__":
