@@ -20,7 +20,7 @@ from odoo.tools import config as odoo_config
 
 from odoo_cloud import config, health
 from odoo_cloud.metrics import instrumentation, probes, prometheus, subscribe
-from odoo_cloud.sessions import RedisSessionStore
+from odoo_cloud.sessions import is_redis_store
 from odoo_cloud.storage import configured_stores
 
 from . import server_options
@@ -76,7 +76,7 @@ def readiness_checks(timeout):
         )
     }
     session_store = odoo.http.root.session_store
-    if isinstance(session_store, RedisSessionStore):
+    if is_redis_store(session_store):
         checks["redis"] = session_store.sessions.check
     stores = object_stores()
     if stores:

@@ -4,8 +4,7 @@ import argparse
 import re
 import sys
 
-from . import config, platform
-from .sessions import SessionStoreUnavailable, sessions_from_config
+from . import config, platform, sessions
 from .sessions.filesystem import import_sessions, vacuum
 
 
@@ -13,8 +12,9 @@ def check(args):
     """Print the variables set (every variable with ``--all``), then check
     them against the rules of the running environment (``--env``, else
     RUNNING_ENV). The variables are the process environment's, or with
-    ``--env-file`` the file's alone. Exit 2 listing every bad variable, 1
-    listing every violated rule with its fix."""
+    ``--env-file`` the file's alone. Exit 2 listing every bad variable, or
+    every feature they turn on whose library is not installed; 1 listing
+    every violated rule with its fix."""
     effective, problems = config.parse(args.env_file, running_env_argument=args.env)
     if problems:
         for problem in problems:
@@ -40,6 +40,11 @@ def check(args):
             f"({defaults} other variable{'s' if defaults > 1 else ''} at "
             "their defaults: --all prints them)"
         )
+    missing = platform.missing_extras(effective)
+    if missing:
+        for problem in missing:
+            print(problem, file=sys.stderr)
+        return 2
     env = effective.running_env
     if env is None:
         print("platform rules not checked: RUNNING_ENV is unset (or pass --env)")
@@ -103,12 +108,12 @@ def sessions_import(args):
     """Copy filesystem sessions into Redis; exit 2 on bad settings, 1 when
     Redis or the directory cannot be read."""
     try:
-        sessions = sessions_from_config(config.load(groups=("sessions",)))
-        counts = import_sessions(args.dir, sessions, dry_run=args.dry_run)
-    except config.ConfigError as error:
+        store = sessions.sessions_from_config(config.load(groups=("sessions",)))
+        counts = import_sessions(args.dir, store, dry_run=args.dry_run)
+    except config.ConfigError as error:  # redis not installed too
         print(error, file=sys.stderr)
         return 2
-    except (SessionStoreUnavailable, OSError) as error:
+    except (sessions.SessionStoreUnavailable, OSError) as error:
         print(error, file=sys.stderr)
         return 1
     print(_counts(counts, args.dry_run))
@@ -144,8 +149,8 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     checker = commands.add_parser(
         "check",
-        help="print the variables set, exit 2 if a variable is invalid, "
-        "1 if it breaks a rule of the running environment",
+        help="print the variables set, exit 2 if a variable is invalid or needs "
+        "an extra not installed, 1 if it breaks a rule of the running environment",
     )
     checker.add_argument(
         "--env",

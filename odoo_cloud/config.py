@@ -36,9 +36,10 @@ DECLARED_IN = (
 
 @dataclass(frozen=True)
 class Problem:
-    """Why a setting cannot be used: the variable (or variables) at fault, its
-    value as it may be shown (secrets masked; None when the value is not the
-    point) and the reason, worded to follow them."""
+    """Why a setting cannot be used: the variable (or variables) at fault, or
+    the feature when its installation is (:mod:`.extras`), its value as it may
+    be shown (secrets masked; None when the value is not the point) and the
+    reason, worded to follow them."""
 
     variable: str
     value: object

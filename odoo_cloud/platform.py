@@ -20,7 +20,16 @@ violated.
 import re
 from dataclasses import dataclass
 
-from .config import RUNNING_ENV, Variable, boolean, catalogue_by_name, choice, grouped
+from . import sessions
+from .config import (
+    RUNNING_ENV,
+    Problem,
+    Variable,
+    boolean,
+    catalogue_by_name,
+    choice,
+    grouped,
+)
 from .storage.backends import BACKENDS
 
 RUNNING_ENVIRONMENTS = ("prod", "integration", "test", "dev")
@@ -321,3 +330,28 @@ def check_location(config, env, schemes, current):
             )
         ]
     return []
+
+
+def missing_extras(config):
+    """A :class:`~.config.Problem` for each feature ``config`` turns on (a
+    backend's bucket, Redis sessions) whose library, an extra of odoo-cloud,
+    is not installed; found without importing any library."""
+    wanted = [
+        (backend.bucket_variable, backend.feature, backend.extra)
+        for backend in BACKENDS.values()
+        if backend.extra and config[backend.bucket_variable]
+    ]
+    if config["ODOO_SESSION_REDIS"]:
+        wanted.append(("ODOO_SESSION_REDIS", sessions.FEATURE, sessions.EXTRA))
+    found = []
+    for variable, feature, extra in wanted:
+        module = extra.missing_module()
+        if module:
+            found.append(
+                Problem(
+                    variable,
+                    _shown(config, variable),
+                    f"asks for {feature}, which {extra.reason(module)}",
+                )
+            )
+    return found

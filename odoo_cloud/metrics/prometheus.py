@@ -9,6 +9,7 @@ dead process stay, so that counters never go backwards, but its live gauges
 prometheus_client chooses between in-process and multiprocess values when it
 is imported, from ``PROMETHEUS_MULTIPROC_DIR``: :func:`prepare_directory`
 sets the variable, and only then does :class:`PrometheusSink` import it.
+It is an extra of odoo-cloud, :data:`EXTRA`.
 """
 
 import glob
@@ -20,6 +21,7 @@ import shutil
 import tempfile
 
 from ..config import ConfigError, Problem, networks
+from ..extras import Extra
 from .catalog import ERRORS_OF, METRICS
 
 _logger = logging.getLogger(__name__)
@@ -31,6 +33,8 @@ OWNER_FILE = "owner.pid"
 # Marks a directory made by the suite, removed when the server stops.
 TEMPORARY_FILE = "temporary"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+EXTRA = Extra("prometheus", ("prometheus_client",))
+FEATURE = "the Prometheus sink"
 _LIVE_GAUGE_FILE = re.compile(r"gauge_live\w+?_(\d+)\.db$")
 
 
@@ -88,7 +92,8 @@ def _owner(path):
 
 
 def _drop_live_gauges(path):
-    from prometheus_client import multiprocess
+    with EXTRA.needed_by(FEATURE):
+        from prometheus_client import multiprocess
 
     for name in os.listdir(path):
         match = _LIVE_GAUGE_FILE.match(name)
@@ -101,8 +106,9 @@ class PrometheusSink:
 
     def __init__(self, path):
         # Imported here: prepare_directory must have set the variable first.
-        import prometheus_client
-        from prometheus_client import multiprocess, values
+        with EXTRA.needed_by(FEATURE):
+            import prometheus_client
+            from prometheus_client import multiprocess, values
 
         if not values.ValueClass._multiprocess:
             raise ConfigError(

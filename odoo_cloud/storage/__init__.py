@@ -60,11 +60,12 @@ class Stores:
             store = stores.get((scheme, bucket))
             if store is None:
                 backend = self._backend(scheme)
-                if scheme not in clients:
-                    clients[scheme] = backend.connect(self.config)
+                with backend.first_use():
+                    if scheme not in clients:
+                        clients[scheme] = backend.connect(self.config)
+                    built = backend.store(self.config, clients[scheme], bucket)
                 store = stores[scheme, bucket] = measure_object_store(
-                    backend.store(self.config, clients[scheme], bucket),
-                    expected=ObjectNotFound,
+                    built, expected=ObjectNotFound
                 )
             return store
 

@@ -3,16 +3,19 @@ by the backend's own module and listed in :mod:`.backends`.
 
 The configuration, the store registry, the platform rules and ``odoo-cloud
 check`` all derive from descriptors; no other code names a backend.
-Declaring one imports nothing of the backend's library: :func:`on_first_use`
-defers that to the first store built.
+Declaring one imports nothing of the backend's library, an extra of
+odoo-cloud: :func:`on_first_use` defers that to the first store built, and
+:meth:`Backend.first_use` names the extra when it is not installed.
 """
 
+import contextlib
 import importlib
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..config import Variable, boolean, grouped, text
+from ..extras import Extra
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,18 @@ class Backend:
     connect: Callable  # (config) -> client, once per process
     store: Callable  # (config, client, bucket) -> ObjectStore
     credentials: tuple = ()  # variables it cannot work without
+    extra: Extra | None = None  # what installs its library, if it needs one
+
+    @property
+    def feature(self):
+        return f"the {self.title} backend"
+
+    def first_use(self):
+        """The context its ``connect`` and ``store`` are called in: a missing
+        library is :class:`~odoo_cloud.extras.MissingExtra`."""
+        if self.extra is None:
+            return contextlib.nullcontext()
+        return self.extra.needed_by(self.feature)
 
     @property
     def unstructured_variable(self):

@@ -206,6 +206,27 @@ def test_check_exits_2_with_one_line_per_bad_variable(monkeypatch, capsys):
     ]
 
 
+def test_check_exits_2_naming_the_extra_of_a_library_not_installed(monkeypatch, capsys):
+    for module in ("boto3", "redis"):
+        monkeypatch.setitem(sys.modules, module, None)
+    code, out, err = run_check(
+        monkeypatch,
+        capsys,
+        RUNNING_ENV="dev",
+        AWS_BUCKETNAME="acme-files",
+        ODOO_SESSION_REDIS="1",
+        SWIFT_WRITE_CONTAINER="acme-files",
+    )
+    assert code == 2
+    assert ["AWS_BUCKETNAME", "acme-files", "(env)"] in map(str.split, out.splitlines())
+    assert err.splitlines() == [
+        "AWS_BUCKETNAME=acme-files asks for the S3 backend, which needs boto3 "
+        "(not installed): pip install 'odoo-cloud[s3]'",
+        "ODOO_SESSION_REDIS=true asks for the Redis session store, which needs "
+        "redis (not installed): pip install 'odoo-cloud[redis]'",
+    ]
+
+
 def test_console_script_exit_code():
     result = subprocess.run(
         [sys.executable, "-m", "odoo_cloud", "check"],

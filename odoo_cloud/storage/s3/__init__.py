@@ -2,6 +2,7 @@
 through boto3: the backend's descriptor. The store is in :mod:`.store`."""
 
 from ...config import Variable, boolean, choice, integer, seconds, text, url
+from ...extras import Extra
 from ..descriptor import Backend, on_first_use
 
 BACKEND = Backend(
@@ -87,4 +88,5 @@ BACKEND = Backend(
     ),
     connect=on_first_use(f"{__name__}.store:client_from_config"),
     store=on_first_use(f"{__name__}.store:S3Store.from_config"),
+    extra=Extra("s3", ("boto3",)),
 )

@@ -2,6 +2,7 @@
 python-swiftclient: the backend's descriptor. The store is in :mod:`.store`."""
 
 from ...config import Variable, choice, integer, seconds, text, url
+from ...extras import Extra
 from ..descriptor import Backend, on_first_use
 
 # Swift's default limit on one object, and so on one segment.
@@ -88,4 +89,5 @@ BACKEND = Backend(
     connect=on_first_use(f"{__name__}.store:client_from_config"),
     store=on_first_use(f"{__name__}.store:SwiftStore.from_config"),
     credentials=("SWIFT_AUTH_URL", "SWIFT_ACCOUNT", "SWIFT_PASSWORD"),
+    extra=Extra("swift", ("swiftclient", "keystoneauth1")),
 )
