@@ -14,14 +14,9 @@ import odoo.http
 from odoo.service import security
 from odoo.tools import config as odoo_config
 
-from odoo_cloud import config
-from odoo_cloud.sessions import (
-    MAX_INACTIVITY_PARAMETER,
-    RedisSessionStore,
-    SessionStoreUnavailable,
-    idle_lifetime,
-    sessions_from_config,
-)
+# redis is loaded by post_load, where its absence stops Odoo like a wrong
+# setting: sessions.<name> imports it on first use.
+from odoo_cloud import config, sessions
 
 from .odoo_http import ask_redis_first
 from .unavailable import RedisUnavailable
@@ -37,19 +32,21 @@ def post_load():
         if not settings["ODOO_SESSION_REDIS"]:
             _logger.info("ODOO_SESSION_REDIS is off: sessions stay in session_dir")
             return
-        sessions = sessions_from_config(settings, unavailable_error=RedisUnavailable)
-        sessions.check()
-    except config.ConfigError as error:
+        redis_sessions = sessions.sessions_from_config(
+            settings, unavailable_error=RedisUnavailable
+        )
+        redis_sessions.check()
+    except config.ConfigError as error:  # redis not installed too
         raise SystemExit(
             f"session_redis: {'; '.join(map(str, error.problems))}"
         ) from None
-    except SessionStoreUnavailable as error:
+    except sessions.SessionStoreUnavailable as error:
         raise SystemExit(f"session_redis: {error}") from None
     # Odoo's key functions live on its filesystem store; this instance only
     # lends them and never touches a file.
     keys = odoo.http.FilesystemSessionStore(None)
-    odoo.http.root.session_store = RedisSessionStore(
-        sessions,
+    odoo.http.root.session_store = sessions.RedisSessionStore(
+        redis_sessions,
         session_class=odoo.http.Session,
         generate_key=keys.generate_key,
         is_valid_key=keys.is_valid_key,
@@ -57,7 +54,7 @@ def post_load():
         database_lifetime=database_lifetime,
     )
     ask_redis_first()
-    _logger.info("HTTP sessions stored in Redis at %s", sessions.address)
+    _logger.info("HTTP sessions stored in Redis at %s", redis_sessions.address)
 
 
 def database_lifetime(session, env):
@@ -69,4 +66,6 @@ def database_lifetime(session, env):
     if not env or env.cr._closed or env.cr.dbname != session.db:
         return None
     parameters = env["ir.config_parameter"].sudo()
-    return idle_lifetime(parameters.get_param(MAX_INACTIVITY_PARAMETER))
+    return sessions.idle_lifetime(
+        parameters.get_param(sessions.MAX_INACTIVITY_PARAMETER)
+    )

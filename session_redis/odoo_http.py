@@ -19,7 +19,7 @@ import functools
 
 import odoo.http
 
-from odoo_cloud.sessions import RedisSessionStore
+from odoo_cloud.sessions import is_redis_store
 
 _installed = False
 
@@ -38,7 +38,7 @@ def ask_redis_first():
 
 def _ping():
     store = odoo.http.root.session_store
-    if isinstance(store, RedisSessionStore):
+    if is_redis_store(store):
         store.ping()
 
 

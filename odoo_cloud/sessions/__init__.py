@@ -23,7 +23,7 @@ _MODULE_OF = {
     "MAX_INACTIVITY_PARAMETER": ".store",
     "RedisSessions": ".store",
     "RedisSessionStore": ".store",
-    "SessionStoreUnavailable": ".store",
+    "SessionStoreUnavailable": ".unavailable",
     "idle_lifetime": ".store",
     "sessions_from_config": ".store",
 }

@@ -29,9 +29,9 @@ import redis
 from ..metrics import measured
 from ..metrics.catalog import SESSION_STORE_DURATION, SESSION_STORE_ERRORS
 from ..process import PerProcess
-from ..unreachable import cause
 from .connection import connect, describe, validate
 from .outage import Outage
+from .unavailable import SessionStoreUnavailable
 
 _logger = logging.getLogger(__name__)
 
@@ -49,9 +49,6 @@ UNREACHABLE = (
     redis.exceptions.ClusterError,
     redis.exceptions.RedisClusterException,
 )
-# How redis-py names the node it could not reach: "Error 111 connecting to
-# 127.0.0.1:7001. Connection refused."
-FAILED_NODE = re.compile(r"connecting to (\S+:\d+)")
 # As Odoo's http.STORED_SESSION_BYTES and its identifier check.
 IDENTIFIER_LENGTH = 42
 IDENTIFIER = re.compile(rf"[A-Za-z0-9_-]{{{IDENTIFIER_LENGTH}}}")
@@ -91,22 +88,6 @@ DELETE = """
 redis.call('HDEL', KEYS[1], ARGV[1])
 if redis.call('HLEN', KEYS[1]) <= 1 then redis.call('DEL', KEYS[1]) end
 """
-
-
-class SessionStoreUnavailable(Exception):
-    """Redis did not answer: the request cannot be served (HTTP 503), but
-    nothing is lost and nothing should crash.
-
-    The message names the node that failed when it is not the configured
-    address: a cluster's master, or the master a Sentinel named."""
-
-    def __init__(self, address, error):
-        self.address = address
-        reason = cause(error)
-        node = FAILED_NODE.search(str(error))
-        if node and node[1] not in address:
-            reason = f"{node[1]}: {reason}"
-        super().__init__(f"Redis session store at {address} is unreachable ({reason})")
 
 
 class _Script:
