@@ -3,6 +3,7 @@ brings it. A library is made absent here as Python allows: ``None`` in
 ``sys.modules`` makes its import raise ModuleNotFoundError."""
 
 import importlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -129,7 +130,7 @@ def test_each_extra_is_a_file_of_requirements_that_everything_installs():
     assert declared <= set(extras)
 
 
-def test_the_core_loads_no_library_of_an_extra():
+def test_the_core_and_odoo_cloud_check_load_no_library_of_an_extra():
     modules = [
         *BACKENDS["s3"].extra.modules,
         *BACKENDS["swift"].extra.modules,
@@ -137,13 +138,26 @@ def test_the_core_loads_no_library_of_an_extra():
         *prometheus.EXTRA.modules,
     ]
     script = (
-        "import sys\n"
+        "import contextlib, io, sys\n"
         "from odoo_cloud import cli, config, health, logs, metrics, platform\n"
         "from odoo_cloud.storage import configured_stores\n"
-        "config.catalogue()\n"
-        f"print(sorted(set({modules!r}) & set(sys.modules)))"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    code = cli.main(['check'])\n"
+        f"print(code, sorted(set({modules!r}) & set(sys.modules)))"
     )
+    turned_on = {
+        "AWS_BUCKETNAME": "acme-files",
+        "SWIFT_WRITE_CONTAINER": "acme-files",
+        "ODOO_SESSION_REDIS": "1",
+    }
+    path_of_the_suite = {
+        name: os.environ[name] for name in ("PATH", "PYTHONPATH") if name in os.environ
+    }
     result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        [sys.executable, "-c", script],
+        env={**path_of_the_suite, **turned_on},
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    assert result.stdout == "[]\n", result.stderr
+    assert result.stdout == "0 []\n", result.stderr
