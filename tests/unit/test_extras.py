@@ -53,6 +53,12 @@ def test_a_missing_module_of_the_suite_stays_what_it_is():
 def test_a_dotted_module_whose_package_is_absent_is_missing():
     extra = Extra("azure", ("no_such_package.storage.blob",))
     assert extra.missing_module() == "no_such_package.storage.blob"
+    with pytest.raises(MissingExtra) as error, extra.needed_by("the Azure backend"):
+        importlib.import_module("no_such_package.storage.blob")
+    assert str(error.value) == (
+        "the Azure backend needs no_such_package.storage.blob (not installed): "
+        "pip install 'odoo-cloud[azure]'"
+    )
 
 
 @pytest.mark.parametrize(
