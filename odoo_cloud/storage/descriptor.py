@@ -32,6 +32,9 @@ class Backend:
     connect: Callable  # (config) -> client, once per process
     store: Callable  # (config, client, bucket) -> ObjectStore
     credentials: tuple = ()  # variables it cannot work without
+    # Variables its signed URLs need (downloads offloaded by
+    # ATTACHMENT_STORAGE_REDIRECT).
+    signing: tuple = ()
 
     @property
     def unstructured_variable(self):
