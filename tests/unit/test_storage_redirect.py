@@ -1,8 +1,11 @@
 """Which downloads leave the Odoo worker for the object store, and the
 internal URI nginx gets for one."""
 
+from pathlib import Path
+
 import pytest
 
+from local_platform.nginx_server import OFFLOAD_LOCATION
 from odoo_cloud.config import load
 from odoo_cloud.storage.redirect import offloaded, x_accel_path
 
@@ -58,3 +61,9 @@ def test_x_accel_path_carries_the_whole_signed_url():
     assert x_accel_path("/internal", "http://h/v1/AUTH_a/c/k") == (
         "/internal/http/h/v1/AUTH_a/c/k"
     )
+
+
+def test_the_readme_gives_the_nginx_location_the_tests_run():
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    indented = "\n".join(f"  {line}" for line in OFFLOAD_LOCATION.splitlines())
+    assert f"  ```nginx\n{indented}\n  ```" in readme
