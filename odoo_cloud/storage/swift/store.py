@@ -385,7 +385,8 @@ class SwiftStore(ObjectStore):
         self._set_temp_url_key()
         storage_url, _token = self.client.credentials()
         storage = urllib.parse.urlsplit(storage_url)
-        path = f"{storage.path}/{self.bucket}/{key}"
+        # Swift checks the signature of the decoded path.
+        path = f"{urllib.parse.unquote(storage.path)}/{self.bucket}/{key}"
         expires = int(time.time()) + lifetime
         signature = hmac.new(
             self.temp_url_key.encode(),
