@@ -7,7 +7,10 @@
 2. migration rate (files/s) of 2,000 small files with the default
    concurrency vs one at a time (target >= 5x);
 3. with ``ODOO_SRC``: peak memory of the Odoo worker serving a 200 MB
-   attachment, above its idle size (target < 64 MB).
+   attachment, above its idle size (target < 64 MB);
+4. with ``ODOO_SRC``: the bytes Odoo sends and the CPU time it spends for a
+   100 MB download, streamed by Odoo and offloaded to the store
+   (``ATTACHMENT_STORAGE_REDIRECT=signed-url``).
 
 Every server is started here (``local_platform``) and stopped at the end.
 Figures are printed, never asserted. Run:
@@ -43,6 +46,7 @@ SEGMENT_SIZE = 16 * MB
 ROUNDS = 3
 SMALL_FILES = 2000
 DOWNLOAD_SIZE = 200 * MB
+OFFLOADED_SIZE = 100 * MB
 
 
 class RawClient(NamedTuple):
@@ -162,6 +166,16 @@ print(json.dumps(ids))
 """
 
 
+CREATE_OFFLOADED = f"""
+import json, os
+attachment = env["ir.attachment"].create({{
+    "name": "offloaded.bin", "raw": os.urandom({OFFLOADED_SIZE}),
+    "mimetype": "application/octet-stream"}})
+env.cr.commit()
+print(json.dumps([attachment.id, attachment.store_fname]))
+"""
+
+
 def download_growth(server, session, attachment_id):
     """How much the prefork worker serving the download grows, in bytes."""
     url = f"{server.url}/web/content/{attachment_id}"
@@ -187,9 +201,81 @@ def download_growth(server, session, attachment_id):
     return max(growth)
 
 
-def worker_memory(swift, base, tree):
+def worker_memory(odoo, database, env, ids, base):
     """Growth of the prefork worker serving a big download: from the database
     (Odoo loads it whole: the control) and from the object store."""
+    server = OdooServer(odoo, database, base / "odoo.log", 2, ("base", "web"),
+                        env, ["--log-level=warn"])  # fmt: skip
+    try:
+        server.start()
+        session = server.login()
+        # The object store first: a worker keeps the memory it took, and
+        # the control takes a lot.
+        from_store = download_growth(server, session, ids["s3"])
+        from_db = download_growth(server, session, ids["db"])
+    finally:
+        server.stop()
+    print(f"Growth of the Odoo worker serving a {DOWNLOAD_SIZE // MB} MB attachment")
+    line("stored in the database (control)", from_db / MB, unit="MB")
+    line("stored in s3 (target < 64)", from_store / MB, unit="MB")
+
+
+def odoo_cpu(server):
+    """CPU seconds (user + system) so far of the Odoo server's processes, the
+    master and its workers (psutil reads /proc)."""
+    master = psutil.Process(server.process.pid)
+    times = [p.cpu_times() for p in (master, *master.children(recursive=True))]
+    return sum(t.user + t.system for t in times)
+
+
+def download_cost(server, session, url):
+    """What one download of ``url`` costs Odoo, the redirect followed: the
+    body bytes Odoo sent (the store's are not counted) and its CPU seconds."""
+    session.get(url, headers={"Range": "bytes=0-1"}, timeout=60)  # warm the route
+    before = odoo_cpu(server)
+    received = from_odoo = 0
+    with session.get(url, stream=True, timeout=300) as reply:
+        for chunk in reply.iter_content(MB):
+            received += len(chunk)
+        hops = [*reply.history, reply]
+    cpu = odoo_cpu(server) - before
+    assert received == OFFLOADED_SIZE, received
+    for hop in hops:
+        if hop.url.startswith(server.url):
+            from_odoo += received if hop is reply else len(hop.content)
+    return from_odoo, cpu
+
+
+def offloaded_download(odoo, database, env, attachment_id, base):
+    """Bytes Odoo sends and CPU its processes spend for one download of
+    ``OFFLOADED_SIZE``, streamed by Odoo, then offloaded to the store."""
+    redirect = {"ATTACHMENT_STORAGE_REDIRECT": "signed-url"}
+    costs = {}
+    for name, extra in (("streamed", {}), ("offloaded", redirect)):
+        server = OdooServer(odoo, database, base / f"odoo-{name}.log", 2,
+                            ("base", "web"), {**env, **extra},
+                            ["--log-level=warn"])  # fmt: skip
+        try:
+            server.start()
+            url = f"{server.url}/web/content/{attachment_id}"
+            session = server.login()
+            costs[name] = [download_cost(server, session, url) for _ in range(ROUNDS)]
+        finally:
+            server.stop()
+    sent = {name: min(c[0] for c in rounds) for name, rounds in costs.items()}
+    cpu = {name: min(c[1] for c in rounds) for name, rounds in costs.items()}
+    print(f"The Odoo server's cost of a {OFFLOADED_SIZE // MB} MB download "
+          f"(best of {ROUNDS})")  # fmt: skip
+    line("body sent by Odoo, streamed (baseline)", sent["streamed"], unit="bytes")
+    line("body sent by Odoo, offloaded", sent["offloaded"], sent["streamed"],
+         unit="bytes")  # fmt: skip
+    line("CPU user+sys, streamed (baseline)", cpu["streamed"] * 1000, unit="ms")
+    line("CPU user+sys, offloaded", cpu["offloaded"] * 1000,
+         cpu["streamed"] * 1000, unit="ms")  # fmt: skip
+
+
+def odoo_downloads(swift, base, tree):
+    """The measures through a real Odoo server (3 and 4), on one database."""
     with run_postgres(base) as postgres:
         odoo = OdooInstance(tree, postgres, base / "odoo-data")
         database = odoo.install("bench_storage", ["attachment_s3"])
@@ -199,20 +285,10 @@ def worker_memory(swift, base, tree):
         assert created["s3"][1].startswith("s3://bench-odoo/"), created
         assert created["db"][1] is False, created
         ids = {location: ident for location, (ident, _) in created.items()}
-        server = OdooServer(odoo, database, base / "odoo.log", 2, ("base", "web"),
-                            env, ["--log-level=warn"])  # fmt: skip
-        try:
-            server.start()
-            session = server.login()
-            # The object store first: a worker keeps the memory it took, and
-            # the control takes a lot.
-            from_store = download_growth(server, session, ids["s3"])
-            from_db = download_growth(server, session, ids["db"])
-        finally:
-            server.stop()
-    print(f"Growth of the Odoo worker serving a {DOWNLOAD_SIZE // MB} MB attachment")
-    line("stored in the database (control)", from_db / MB, unit="MB")
-    line("stored in s3 (target < 64)", from_store / MB, unit="MB")
+        worker_memory(odoo, database, env, ids, base)
+        offloaded, location = odoo.shell(database, CREATE_OFFLOADED, env=env)
+        assert location.startswith("s3://bench-odoo/"), location
+        offloaded_download(odoo, database, env, offloaded, base)
 
 
 def main():
@@ -228,9 +304,9 @@ def main():
             parallel = migration_rate(swift, base, default)
             line(f"concurrency {default} (default)", parallel, one, unit="files/s")
             if tree is None:
-                print(f"Odoo worker memory skipped: {reason}")
+                print(f"Odoo worker measures skipped: {reason}")
                 return
-            worker_memory(swift, base, tree)
+            odoo_downloads(swift, base, tree)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,9 @@ DEVICE = "d1"
 REGION = "us-east-1"
 USER, KEY = "test:tester", "testing"
 USER2, KEY2 = "test2:tester2", "testing2"
+# The key the suite signs temporary URLs with (the store sets it on its
+# container); the proxy's tempurl middleware checks it.
+TEMP_URL_KEY = "harness-temp-url-key"
 ACCESS_LOG_NAME = "proxy-access"
 # The User-Agent of the harness's own requests, e.g. the login that checks that
 # a (re)started proxy is ready, so that tests counting requests can skip them.
@@ -165,12 +168,14 @@ class SwiftCluster:
         )
 
     def swift_environ(self, **extra):
-        """The suite's ``SWIFT_*`` variables for this cluster (tempauth)."""
+        """The suite's ``SWIFT_*`` variables for this cluster (tempauth), its
+        downloads signed with :data:`TEMP_URL_KEY`."""
         return {
             "SWIFT_AUTH_URL": self.auth_url,
             "SWIFT_AUTH_VERSION": "1.0",
             "SWIFT_ACCOUNT": self.user,
             "SWIFT_PASSWORD": self.key,
+            "SWIFT_TEMP_URL_KEY": TEMP_URL_KEY,
             **extra,
         }
 

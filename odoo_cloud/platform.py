@@ -211,6 +211,19 @@ def check_object_storage(config, env, dbname=None):
             )
         elif not config[backend.unstructured_variable]:
             names_to_check.append((backend, name))
+    if config["ATTACHMENT_STORAGE_REDIRECT"] != "off":
+        found.extend(
+            _violation(
+                config,
+                variable,
+                f"set: ATTACHMENT_STORAGE_REDIRECT signs the downloads of "
+                f"the {backend.title} {backend.bucket_noun}",
+                f"set {variable}, or ATTACHMENT_STORAGE_REDIRECT=off",
+            )
+            for backend in configured
+            for variable in backend.signing
+            if not config[variable]
+        )
     if RULES[env].attachments != OBJECT_STORAGE:
         return found
     if not configured:

@@ -32,6 +32,7 @@ from odoo_cloud.storage.gc import plan_collection
 from odoo_cloud.storage.migration import Item, Migration, fetch_verified, upload_to
 from odoo_cloud.unavailable_page import UnavailableResponse
 
+from ..download_redirect import redirect_response
 from ..settings import settings, stores
 
 _logger = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ class ObjectStream(Stream):
             response = response.make_conditional(
                 environ, accept_ranges=True, complete_length=self.size
             )
-        return response
+        return redirect_response(self, response) or response
 
 
 class IrAttachment(models.Model):

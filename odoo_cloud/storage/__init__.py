@@ -14,6 +14,7 @@ from .backends import BACKENDS
 from .base import (
     READ_SIZE,
     Location,
+    NoSignedURL,
     ObjectInfo,
     ObjectNotFound,
     ObjectStore,
@@ -26,6 +27,7 @@ __all__ = [
     "BACKENDS",
     "READ_SIZE",
     "Location",
+    "NoSignedURL",
     "ObjectInfo",
     "ObjectNotFound",
     "ObjectStore",

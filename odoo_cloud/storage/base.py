@@ -26,6 +26,11 @@ class StorageUnavailable(StorageError):
     """The object store cannot be reached or failed (timeout, 5xx): retry later."""
 
 
+class NoSignedURL(StorageError):
+    """The store cannot give a URL serving this download with the headers
+    asked: Odoo serves it itself."""
+
+
 class ObjectInfo(NamedTuple):
     key: str
     size: int
@@ -123,6 +128,13 @@ class ObjectStore(ABC):
     @abstractmethod
     def list(self, prefix=""):
         """The keys starting with ``prefix``, fetched page by page."""
+
+    def signed_url(self, key, lifetime, content_type, content_disposition):
+        """A URL anyone may GET ``key`` at for ``lifetime`` seconds, answered
+        with these ``Content-Type`` and ``Content-Disposition`` headers, and
+        refused by the store afterwards; :class:`NoSignedURL` when the store
+        cannot serve them."""
+        raise NoSignedURL(f"{self.scheme} stores cannot sign URLs")
 
     def reader(self, key, size):
         """A seekable file object over ``key`` that downloads only what is read."""

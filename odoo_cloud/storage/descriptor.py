@@ -36,6 +36,9 @@ class Backend:
     store: Callable  # (config, client, bucket) -> ObjectStore
     credentials: tuple = ()  # variables it cannot work without
     extra: Extra | None = None  # what installs its library, if it needs one
+    # Variables its signed URLs need (downloads offloaded by
+    # ATTACHMENT_STORAGE_REDIRECT).
+    signing: tuple = ()
 
     @property
     def feature(self):

@@ -1,7 +1,16 @@
 """The variables of attachments in object storage: those every backend
 shares, then each backend's, from its descriptor."""
 
-from ..config import Variable, boolean, grouped, integer, storage_rules, text
+from ..config import (
+    Variable,
+    boolean,
+    choice,
+    grouped,
+    integer,
+    seconds,
+    storage_rules,
+    text,
+)
 from .backends import BACKENDS
 
 SHARED = grouped(
@@ -48,6 +57,33 @@ SHARED = grouped(
         integer(1),
         default=200,
         help="Attachments migrated, and committed, per batch.",
+    ),
+    Variable(
+        "ATTACHMENT_STORAGE_REDIRECT",
+        choice("off", "signed-url", "x-accel-redirect"),
+        default="off",
+        help="Large private downloads, once Odoo checked access: `signed-url` "
+        "redirects the browser to a short-lived URL of the store, "
+        "`x-accel-redirect` has nginx fetch it; `off`: Odoo streams them.",
+    ),
+    Variable(
+        "ATTACHMENT_STORAGE_REDIRECT_MIN_SIZE",
+        integer(0, unit="a number of bytes"),
+        default=1024**2,
+        help="Bytes from which a download is offloaded to the store.",
+    ),
+    Variable(
+        "ATTACHMENT_STORAGE_REDIRECT_TTL",
+        seconds,
+        default=300,
+        help="Lifetime in seconds of the signed URL of an offloaded download.",
+    ),
+    Variable(
+        "ATTACHMENT_STORAGE_REDIRECT_LOCATION",
+        text,
+        default="/object-storage/",
+        help="nginx internal location `X-Accel-Redirect` points to, followed "
+        "by `<scheme>/<host>/<path>?<query>` of the signed URL.",
     ),
 )
 

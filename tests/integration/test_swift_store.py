@@ -10,14 +10,16 @@ import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 import swiftclient.client
 from harness.object_stores import backend_store, new_store
 from swiftclient.exceptions import ClientException
 
 from local_platform.process import wait_until
-from local_platform.swift_server import run_swift
+from local_platform.swift_server import TEMP_URL_KEY, run_swift
 from odoo_cloud.storage import (
     READ_SIZE,
+    NoSignedURL,
     ObjectNotFound,
     StorageError,
     StorageUnavailable,
@@ -217,3 +219,26 @@ def test_a_refused_login_is_an_error_naming_the_variables(swift):
         store.get("op/k")
     # Never "missing": a missing object reads as empty content.
     assert not isinstance(raised.value, (ObjectNotFound, StorageUnavailable))
+
+
+def test_signing_makes_the_key_the_containers_temp_url_key(swift, store):
+    store.put("tu/k", b"signed", "application/pdf")
+    raw = swift.swift_client()
+    raw.post_container(store.bucket, {"X-Container-Meta-Temp-URL-Key": "another"})
+    url = store.signed_url("tu/k", 60, "application/pdf", "inline")
+    assert raw.head_container(store.bucket)["x-container-meta-temp-url-key"] == (
+        TEMP_URL_KEY
+    )
+    assert requests.get(url, timeout=30).content == b"signed"
+
+
+def test_what_a_temp_url_cannot_serve_as_asked_is_not_signed(request, swift, store):
+    store.put("tu/text", b"notes", "text/plain")
+    with pytest.raises(NoSignedURL, match="stored as text/plain"):
+        store.signed_url("tu/text", 60, "text/plain; charset=utf-8", "inline")
+    store.put("tu/large", os.urandom(11 * MB), "application/pdf")
+    with pytest.raises(NoSignedURL, match="large object"):
+        store.signed_url("tu/large", 60, "application/pdf", "inline")
+    without_key = backend_store(request, "swift", SWIFT_TEMP_URL_KEY="")
+    with pytest.raises(NoSignedURL, match="SWIFT_TEMP_URL_KEY"):
+        without_key.signed_url("tu/text", 60, "text/plain", "inline")

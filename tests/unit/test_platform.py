@@ -84,6 +84,16 @@ CASES = {
     "Swift without password": (
         {"AWS_BUCKETNAME": None, "SWIFT_WRITE_CONTAINER": "acme-odoo-{env}",
          **SWIFT, "SWIFT_PASSWORD": None}, OBJECT_STORAGE, "SWIFT_PASSWORD"),
+    "Swift redirects without a temp URL key": (
+        {"AWS_BUCKETNAME": None, "SWIFT_WRITE_CONTAINER": "acme-odoo-{env}",
+         **SWIFT, "ATTACHMENT_STORAGE_REDIRECT": "signed-url"}, set(ENVIRONMENTS),
+        "SWIFT_TEMP_URL_KEY"),
+    "Swift redirects with a temp URL key": (
+        {"AWS_BUCKETNAME": None, "SWIFT_WRITE_CONTAINER": "acme-odoo-{env}",
+         **SWIFT, "ATTACHMENT_STORAGE_REDIRECT": "x-accel-redirect",
+         "SWIFT_TEMP_URL_KEY": "k3y"}, set(), None),
+    "S3 redirects": (
+        {"ATTACHMENT_STORAGE_REDIRECT": "signed-url"}, set(), None),
     "S3 and Swift both": (
         {"SWIFT_WRITE_CONTAINER": "acme-odoo-{env}", **SWIFT}, OBJECT_STORAGE,
         "AWS_BUCKETNAME and SWIFT_WRITE_CONTAINER"),

@@ -85,9 +85,17 @@ BACKEND = Backend(
             default=1024**3,
             help="Bytes per segment of a static large object.",
         ),
+        Variable(
+            "SWIFT_TEMP_URL_KEY",
+            text,
+            secret=True,
+            help="Key signing the temporary URLs of downloads offloaded to Swift "
+            "(`ATTACHMENT_STORAGE_REDIRECT`); made the container's temp URL key.",
+        ),
     ),
     connect=on_first_use(f"{__name__}.store:client_from_config"),
     store=on_first_use(f"{__name__}.store:SwiftStore.from_config"),
     credentials=("SWIFT_AUTH_URL", "SWIFT_ACCOUNT", "SWIFT_PASSWORD"),
     extra=Extra("swift", ("swiftclient", "keystoneauth1")),
+    signing=("SWIFT_TEMP_URL_KEY",),
 )

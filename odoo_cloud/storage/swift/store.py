@@ -14,10 +14,15 @@ which Swift reads back (whole or by range) as one object.
 
 import concurrent.futures
 import contextlib
+import email.message
 import email.utils
+import hashlib
+import hmac
 import io
 import json
 import threading
+import time
+import urllib.parse
 
 import keystoneauth1.exceptions
 import keystoneauth1.identity
@@ -31,6 +36,7 @@ from ...unreachable import cause
 from ..base import (
     READ_SIZE,
     Location,
+    NoSignedURL,
     ObjectInfo,
     ObjectNotFound,
     ObjectStore,
@@ -204,6 +210,19 @@ def keystone_login(config):
     return login
 
 
+def disposition_parts(content_disposition):
+    """The type and the file name of a ``Content-Disposition`` value; the
+    name of ``filename*`` (RFC 6266) over the ASCII one of ``filename``."""
+    message = email.message.Message()
+    message["Content-Disposition"] = content_disposition
+    # Decoded, ``filename*`` is one more ``filename``: the last one wins.
+    params = dict(message.get_params(header="content-disposition", unquote=True))
+    filename = params.get("filename")
+    if filename is not None:
+        filename = email.utils.collapse_rfc2231_value(filename)
+    return message.get_content_disposition(), filename
+
+
 class ObjectBody(io.IOBase):
     """A ranged download read as it arrives: never the whole object at once."""
 
@@ -232,20 +251,27 @@ class SwiftStore(ObjectStore):
 
     scheme = BACKEND.scheme
 
-    def __init__(self, client, container, large_object_size, segment_size):
+    def __init__(
+        self, client, container, large_object_size, segment_size, temp_url_key=None
+    ):
         super().__init__(container)
         self.client = client
         self.large_object_size = large_object_size
         self.segment_size = segment_size
         self.segments_container = f"{container}{SEGMENTS_SUFFIX}"
+        self.temp_url_key = temp_url_key
+        self._temp_url_key_lock = threading.Lock()
+        self._temp_url_key_ready = False
 
     @classmethod
     def from_config(cls, config, client, container):
+        key = config["SWIFT_TEMP_URL_KEY"]
         return cls(
             client,
             container,
             config["SWIFT_LARGE_OBJECT_SIZE"],
             config["SWIFT_SEGMENT_SIZE"],
+            key and key.reveal(),
         )
 
     def _call(self, key, method, *args, **kwargs):
@@ -333,6 +359,69 @@ class SwiftStore(ObjectStore):
             email.utils.parsedate_to_datetime(headers["last-modified"]),
             headers.get("content-type", "application/octet-stream"),
         )
+
+    def signed_url(self, key, lifetime, content_type, content_disposition):
+        """A TempURL of ``key``, signed with ``SWIFT_TEMP_URL_KEY``.
+
+        Swift answers a TempURL with the object's stored Content-Type, and
+        writes Content-Disposition itself from ``inline`` and ``filename``
+        (``attachment; filename="..."; filename*=UTF-8''...``: the same type
+        and name as ``content_disposition``, spelled its own way). Hence
+        :class:`NoSignedURL` for content stored under another type than
+        ``content_type``, and for a large object: its segments are in another
+        container, which a container's key does not open.
+        """
+        if not self.temp_url_key:
+            raise NoSignedURL("SWIFT_TEMP_URL_KEY is not set")
+        headers = self._call(key, "head_object", self.bucket, key)
+        location = self.location(key)
+        if headers.get("x-static-large-object", "").lower() == "true":
+            raise NoSignedURL(f"{location} is a large object (segments)")
+        if headers.get("content-type") != content_type:
+            raise NoSignedURL(
+                f"{location} is stored as {headers.get('content-type')}, "
+                f"not {content_type}"
+            )
+        self._set_temp_url_key()
+        storage_url, _token = self.client.credentials()
+        storage = urllib.parse.urlsplit(storage_url)
+        # Swift checks the signature of the decoded path.
+        path = f"{urllib.parse.unquote(storage.path)}/{self.bucket}/{key}"
+        expires = int(time.time()) + lifetime
+        signature = hmac.new(
+            self.temp_url_key.encode(),
+            f"GET\n{expires}\n{path}".encode(),
+            hashlib.sha256,
+        ).hexdigest()
+        query = {"temp_url_sig": signature, "temp_url_expires": expires}
+        kind, filename = disposition_parts(content_disposition)
+        if kind == "inline":
+            query["inline"] = ""
+        if filename:
+            query["filename"] = filename
+        return urllib.parse.urlunsplit(
+            (
+                storage.scheme,
+                storage.netloc,
+                urllib.parse.quote(path),
+                urllib.parse.urlencode(query, quote_via=urllib.parse.quote),
+                "",
+            )
+        )
+
+    def _set_temp_url_key(self):
+        """Make ``SWIFT_TEMP_URL_KEY`` the container's temp URL key, once per
+        process: every instance then signs with the key Swift checks."""
+        with self._temp_url_key_lock:
+            if self._temp_url_key_ready:
+                return
+            headers = self._call("", "head_container", self.bucket)
+            if headers.get("x-container-meta-temp-url-key") != self.temp_url_key:
+                self._call(
+                    "", "post_container", self.bucket,
+                    {"X-Container-Meta-Temp-URL-Key": self.temp_url_key},
+                )  # fmt: skip
+            self._temp_url_key_ready = True
 
     def delete(self, key):
         """Remove ``key``, with its segments when it is a large object.
