@@ -247,12 +247,13 @@ def _missing_credentials(config, backend):
     set of credentials, else one violation listing the alternatives."""
     if backend.chosen_credentials(config) is not None:
         return []
-    expected = (
-        f"set: {backend.bucket_variable} is a {backend.title} {backend.bucket_noun}"
+    reason = (
+        f"{backend.bucket_variable} names the {backend.title} {backend.bucket_noun} "
+        "of new attachments"
     )
     if len(backend.credentials) == 1:
         return [
-            _violation(config, variable, expected, f"set {variable}")
+            _violation(config, variable, f"set: {reason}", f"set {variable}")
             for variable in backend.credentials[0]
             if not config[variable]
         ]
@@ -262,8 +263,7 @@ def _missing_credentials(config, backend):
         Violation(
             " or ".join(variables),
             f"(only {', '.join(already)} set)" if already else "(unset)",
-            f"one complete set of credentials: {backend.bucket_variable} is a "
-            f"{backend.title} {backend.bucket_noun}",
+            f"one complete set of credentials: {reason}",
             "set " + "; or ".join(" and ".join(group) for group in backend.credentials),
         )
     ]

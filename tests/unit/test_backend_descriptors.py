@@ -121,7 +121,7 @@ def test_its_bucket_follows_the_rules_of_the_running_environment():
     (credential,) = violations("integration", MEM_TOKEN="")
     assert (credential.variable, credential.expected) == (
         "MEM_TOKEN",
-        "set: MEM_BUCKET is a Memory shelf",
+        "set: MEM_BUCKET names the Memory shelf of new attachments",
     )
     (unset,) = violations("integration", MEM_BUCKET="")
     assert "set MEM_BUCKET and install attachment_mem" in unset.fix
@@ -146,7 +146,8 @@ def test_its_credentials_may_be_alternative_sets_the_first_complete_wins(
     (incomplete,) = violations("integration", MEM_TOKEN="", MEM_USER="me")
     assert str(incomplete) == (
         "MEM_TOKEN or MEM_USER or MEM_PASSWORD=(only MEM_USER set): expected one "
-        "complete set of credentials: MEM_BUCKET is a Memory shelf\n"
+        "complete set of credentials: MEM_BUCKET names the Memory shelf of new "
+        "attachments\n"
         "  fix: set MEM_TOKEN; or MEM_USER and MEM_PASSWORD"
     )
     (unset,) = violations("integration", MEM_TOKEN="")
