@@ -3,8 +3,10 @@ conditional creates, refusals and outages (the scenarios every store shares
 are in test_object_stores.py)."""
 
 import os
+import time
 
 import pytest
+import requests
 from harness.object_stores import new_store
 
 from odoo_cloud.storage import StorageError, StorageUnavailable
@@ -87,3 +89,24 @@ def test_a_download_cut_by_an_outage_fails_with_storage_unavailable(azurite):
             body.read()
     finally:
         azurite.start()
+
+
+def test_a_signed_url_serves_the_object_with_the_headers_until_it_expires(azurite):
+    store = new_store(azurite.environ(), "azure")
+    data = os.urandom(10_000)
+    store.put("ab/report", data, "application/octet-stream")
+    disposition = "attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf"
+    url = store.signed_url("ab/report", 60, "application/pdf", disposition)
+    answer = requests.get(url, timeout=10)
+    assert answer.status_code == 200
+    assert answer.content == data
+    assert answer.headers["Content-Type"] == "application/pdf"
+    assert answer.headers["Content-Disposition"] == disposition
+    block = {"x-ms-blob-type": "BlockBlob"}
+    overwrite = requests.put(url, data=b"overwritten", headers=block, timeout=10)
+    assert overwrite.status_code == 403  # read only
+    assert store.get("ab/report") == data
+
+    short = store.signed_url("ab/report", 1, "application/pdf", disposition)
+    time.sleep(2)
+    assert requests.get(short, timeout=10).status_code == 403

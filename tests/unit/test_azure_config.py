@@ -2,16 +2,13 @@
 first complete set wins (a real account is reached in
 tests/integration/test_azure_store.py, on Azurite)."""
 
-import io
-from contextlib import redirect_stdout
-
 import pytest
 from azure.identity import DefaultAzureCredential
 
 from odoo_cloud.cli import main
 from odoo_cloud.config import MASK, Secret, load
 from odoo_cloud.storage import StorageError
-from odoo_cloud.storage.azure.store import client_from_config
+from odoo_cloud.storage.azure.store import AzureStore, client_from_config
 
 KEY = "a2V5"  # base64, as account keys are
 CONNECTION_STRING = (
@@ -130,3 +127,9 @@ def test_odoo_cloud_check_masks_the_secrets_and_lists_the_alternatives(
         "complete set of credentials: AZURE_STORAGE_NAME names the Azure "
         "container of new attachments"
     ) in err
+
+
+def test_signing_a_url_needs_the_account_key():
+    logged_in = client(AZURE_STORAGE_USE_AAD="1", AZURE_STORAGE_ACCOUNT_NAME="acme")
+    with pytest.raises(StorageError, match="signing needs the account key"):
+        AzureStore(logged_in, "files").signed_url("ab/cd", 60, "text/plain", "inline")

@@ -4,6 +4,7 @@ through a ``BlobServiceClient`` shared by the process's threads."""
 import contextlib
 import hashlib
 import io
+from datetime import datetime, timedelta, timezone
 
 import requests
 import requests.adapters
@@ -15,7 +16,13 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 from azure.core.pipeline.transport import RequestsTransport
-from azure.storage.blob import BlobServiceClient, ContentSettings, ExponentialRetry
+from azure.storage.blob import (
+    BlobSasPermissions,
+    BlobServiceClient,
+    ContentSettings,
+    ExponentialRetry,
+    generate_blob_sas,
+)
 
 from ...unreachable import cause
 from ..base import (
@@ -218,3 +225,27 @@ class AzureStore(ObjectStore):
     def list(self, prefix=""):
         with translated_errors(self, prefix):
             yield from self.container.list_blob_names(name_starts_with=prefix)
+
+    def signed_url(self, key, lifetime, content_type, content_disposition):
+        """A URL serving ``key`` without credentials for ``lifetime`` seconds,
+        its answer carrying ``content_type`` and ``content_disposition``: a
+        read-only service SAS, signed with the account key."""
+        account_key = getattr(self.client.credential, "account_key", None)
+        if account_key is None:
+            raise StorageError(
+                f"Azure cannot sign a URL for {self.location(key)}: signing "
+                "needs the account key (AZURE_STORAGE_ACCOUNT_KEY or a "
+                "connection string holding it)"
+            )
+        blob = self._blob(key)
+        token = generate_blob_sas(
+            blob.account_name,
+            self.bucket,
+            key,
+            account_key=account_key,
+            permission=BlobSasPermissions(read=True),
+            expiry=datetime.now(timezone.utc) + timedelta(seconds=lifetime),
+            content_type=content_type,
+            content_disposition=content_disposition,
+        )
+        return f"{blob.url}?{token}"
