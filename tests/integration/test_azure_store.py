@@ -3,6 +3,7 @@ conditional creates, refusals and outages (the scenarios every store shares
 are in test_object_stores.py)."""
 
 import os
+import signal
 import time
 
 import pytest
@@ -110,3 +111,18 @@ def test_a_signed_url_serves_the_object_with_the_headers_until_it_expires(azurit
     short = store.signed_url("ab/report", 1, "application/pdf", disposition)
     time.sleep(2)
     assert requests.get(short, timeout=10).status_code == 403
+
+
+def test_an_azurite_that_does_not_answer_times_out_as_unavailable(azurite):
+    environ = azurite.environ(AZURE_STORAGE_READ_TIMEOUT="1")
+    store = new_store(environ, "azure")
+    store.put("ab/one", b"before the freeze")
+    azurite.process.signal(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        with pytest.raises(StorageUnavailable, match=r"\(timed out[^;]*; endpoint"):
+            store.get("ab/one")
+        assert time.monotonic() - started < 5
+    finally:
+        azurite.process.signal(signal.SIGCONT)
+    assert store.get("ab/one") == b"before the freeze"

@@ -10,6 +10,7 @@ import requests
 import requests.adapters
 from azure.core.exceptions import (
     HttpResponseError,
+    IncompleteReadError,
     ResourceExistsError,
     ResourceNotFoundError,
     ServiceRequestError,
@@ -35,7 +36,11 @@ from ..base import (
 )
 from . import ACCOUNT_KEY, ACCOUNT_NAME, ACCOUNT_URL, BACKEND, CONNECTION_STRING
 
-OUTAGES = (ServiceRequestError, ServiceResponseError)
+OUTAGES = (
+    ServiceRequestError,  # connection refused, connect timeout
+    ServiceResponseError,  # read timeout, connection reset
+    IncompleteReadError,  # a body cut while read
+)
 # Answers after which the same request may succeed later, besides every 5xx.
 TRY_LATER = {408, 429}
 # A ranged download reads no further than asked, but an open-ended one (a
@@ -90,11 +95,17 @@ def client_from_config(config):
     )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
+    # A transport of our own takes the timeouts: the client's are then ignored.
+    transport = RequestsTransport(
+        session=session,
+        session_owner=False,
+        connection_timeout=config["AZURE_STORAGE_CONNECT_TIMEOUT"],
+        read_timeout=config["AZURE_STORAGE_READ_TIMEOUT"],
+        connection_data_block_size=READ_SIZE,
+    )
     options = {
-        "connection_timeout": config["AZURE_STORAGE_CONNECT_TIMEOUT"],
-        "read_timeout": config["AZURE_STORAGE_READ_TIMEOUT"],
         "retry_policy": retry,
-        "transport": RequestsTransport(session=session, session_owner=False),
+        "transport": transport,
         "max_single_get_size": FIRST_CHUNK,
         "max_chunk_get_size": CHUNK,
     }
@@ -109,6 +120,7 @@ def client_from_config(config):
         # Without a name, the SDK reads it from the URL.
         credential = {"account_name": name, "account_key": key} if name else key
     else:
+        # azure-identity loads only for the logins that need it.
         from azure.identity import DefaultAzureCredential
 
         credential = DefaultAzureCredential()
