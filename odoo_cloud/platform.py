@@ -264,7 +264,7 @@ def _missing_credentials(config, backend):
             " or ".join(variables),
             f"(only {', '.join(already)} set)" if already else "(unset)",
             f"one complete set of credentials: {reason}",
-            "set " + "; or ".join(" and ".join(group) for group in backend.credentials),
+            f"set {backend.credential_choices}",
         )
     ]
 

@@ -50,6 +50,11 @@ class Backend:
         )
 
     @property
+    def credential_choices(self):
+        """Its sets of credentials in a sentence: ``A; or B and C``."""
+        return "; or ".join(" and ".join(group) for group in self.credentials)
+
+    @property
     def unstructured_variable(self):
         """The switch lifting the ``<project>-odoo-<env>`` name rule."""
         return f"{self.bucket_variable}_UNSTRUCTURED"

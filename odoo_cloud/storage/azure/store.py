@@ -78,8 +78,9 @@ def client_from_config(config):
     connection string, else an account key, else Microsoft Entra ID."""
     chosen = BACKEND.chosen_credentials(config)
     if chosen is None:
-        alternatives = "; or ".join(" and ".join(c) for c in BACKEND.credentials)
-        raise StorageError(f"Azure has no credentials: set {alternatives}")
+        raise StorageError(
+            f"Azure has no credentials: set {BACKEND.credential_choices}"
+        )
     # The SDK's default waits 15 s before its first retry, longer than a
     # browser waits for an attachment.
     retry = ExponentialRetry(
