@@ -9,7 +9,6 @@ session, so that a stop and a start (an outage) keep the blobs.
 
 import http.client
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -29,18 +28,14 @@ NPM_PREFIX = Path(sys.prefix) / "npm"
 
 
 def azurite_blob():
-    """The ``azurite-blob`` command, from ``make setup``'s install or else
-    the PATH; :class:`Unavailable` when neither has it."""
+    """The ``azurite-blob`` command ``make setup`` installs;
+    :class:`Unavailable` when it is not there."""
     installed = NPM_PREFIX / "node_modules" / ".bin" / "azurite-blob"
-    if os.access(installed, os.X_OK):
-        return str(installed)
-    found = shutil.which("azurite-blob")
-    if found:
-        return found
-    raise Unavailable(
-        f"azurite-blob is not installed in {NPM_PREFIX} nor on the PATH "
-        "(run `make setup`)"
-    )
+    if not os.access(installed, os.X_OK):
+        raise Unavailable(
+            f"azurite is not installed in {NPM_PREFIX} (run `make setup`)"
+        )
+    return str(installed)
 
 
 class AzuriteServer(RestartableServer):
