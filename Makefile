@@ -16,9 +16,9 @@ DEBIAN_PACKAGES := \
 	podman runc debootstrap
 PIP := $(VENV)/bin/pip
 
-.PHONY: setup debian-packages python-packages odoo-environments run run-check test lint readme screenshots image
+.PHONY: setup debian-packages python-packages npm-packages odoo-environments run run-check test lint readme screenshots image
 
-setup: debian-packages python-packages odoo-environments
+setup: debian-packages python-packages npm-packages odoo-environments
 
 debian-packages:
 	$(SUDO) apt-get update -qq
@@ -29,6 +29,11 @@ python-packages:
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q --build-constraint build-constraints.txt \
 		-r requirements.txt -r requirements-test.txt -e .
+
+# Azurite, Azure Storage's emulator that the tests run the Azure store on, with
+# the machine's Node.js: local_platform/azurite_server.py looks in $(VENV)/npm.
+npm-packages:
+	npm install --prefix $(VENV)/npm --no-audit --no-fund --silent azurite@3
 
 # Odoo's requirements as each tree pins them, in an environment of its own.
 odoo-environments: python-packages

@@ -1,6 +1,6 @@
 {
     "name": "Attachments in object storage (base)",
-    "summary": "ir.attachment plumbing shared by the S3 and Swift backends",
+    "summary": "ir.attachment plumbing shared by the S3, Swift and Azure backends",
     "version": "1.0.0",
     "category": "Knowledge",
     "author": "Odoo Cloud Platform contributors",

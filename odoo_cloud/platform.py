@@ -242,23 +242,13 @@ def check_object_storage(config, env, dbname=None):
         found.append(
             Violation(
                 " and ".join(backend.bucket_variable for backend in configured),
-                "(both set)",
+                "(each set)",
                 "one object store: new attachments go to one of them",
-                "unset the variable of the store not used",
+                "unset the variables of the stores not used",
             )
         )
     for backend in configured:
-        found.extend(
-            _violation(
-                config,
-                variable,
-                f"set: {backend.bucket_variable} is a {backend.title} "
-                f"{backend.bucket_noun}",
-                f"set {variable}",
-            )
-            for variable in backend.credentials
-            if not config[variable]
-        )
+        found.extend(_missing_credentials(config, backend))
     for backend, name in names_to_check:
         if not re.fullmatch(f"{PROJECT}-odoo-{env}", name):
             found.append(
@@ -272,6 +262,33 @@ def check_object_storage(config, env, dbname=None):
                 )
             )
     return found
+
+
+def _missing_credentials(config, backend):
+    """What ``backend`` lacks to log in: each unset variable when it has one
+    set of credentials, else one violation listing the alternatives."""
+    if backend.chosen_credentials(config) is not None:
+        return []
+    reason = (
+        f"{backend.bucket_variable} names the {backend.title} {backend.bucket_noun} "
+        "of new attachments"
+    )
+    if len(backend.credentials) == 1:
+        return [
+            _violation(config, variable, f"set: {reason}", f"set {variable}")
+            for variable in backend.credentials[0]
+            if not config[variable]
+        ]
+    variables = list(dict.fromkeys(v for group in backend.credentials for v in group))
+    already = [variable for variable in variables if config[variable]]
+    return [
+        Violation(
+            " or ".join(variables),
+            f"(only {', '.join(already)} set)" if already else "(unset)",
+            f"one complete set of credentials: {reason}",
+            f"set {backend.credential_choices}",
+        )
+    ]
 
 
 def check_logging(config, env):

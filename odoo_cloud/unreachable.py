@@ -30,8 +30,8 @@ def cause(error):
 
 def _chain(error):
     """``error`` then, outermost first, the errors it was raised from or
-    while handling, and those clients keep as an argument (requests) or as
-    their ``reason`` (urllib3)."""
+    while handling, and those clients keep as an argument (requests), as
+    their ``reason`` (urllib3) or ``inner_exception`` (azure-core)."""
     seen = set()
     pending = [error]
     while pending:
@@ -40,7 +40,12 @@ def _chain(error):
             continue
         seen.add(id(link))
         yield link
-        nested = (link.__cause__, link.__context__, getattr(link, "reason", None))
+        nested = (
+            link.__cause__,
+            link.__context__,
+            getattr(link, "reason", None),
+            getattr(link, "inner_exception", None),
+        )
         pending.extend(
             inner for inner in (*nested, *link.args) if isinstance(inner, BaseException)
         )

@@ -1,6 +1,6 @@
 """Run through pytest-odoo against a real object store, the one of the backend
 addon installed with this module (``attachment_s3``: ``AWS_*`` variables,
-``attachment_swift``: ``SWIFT_*``)."""
+``attachment_swift``: ``SWIFT_*``, ``attachment_azure``: ``AZURE_STORAGE_*``)."""
 
 import hashlib
 

@@ -34,11 +34,32 @@ class Backend:
     settings: tuple  # its other variables
     connect: Callable  # (config) -> client, once per process
     store: Callable  # (config, client, bucket) -> ObjectStore
-    credentials: tuple = ()  # variables it cannot work without
+    # What it cannot work without: alternative sets of variables, the first
+    # one all set wins.
+    credentials: tuple = ()
     extra: Extra | None = None  # what installs its library, if it needs one
     # Variables its signed URLs need (downloads offloaded by
     # ATTACHMENT_STORAGE_REDIRECT).
     signing: tuple = ()
+
+    def chosen_credentials(self, config):
+        """The first set of :attr:`credentials` all set in ``config``; None
+        when none is (and () when the backend needs none)."""
+        if not self.credentials:
+            return ()
+        return next(
+            (
+                alternative
+                for alternative in self.credentials
+                if all(config[variable] for variable in alternative)
+            ),
+            None,
+        )
+
+    @property
+    def credential_choices(self):
+        """Its sets of credentials in a sentence: ``A; or B and C``."""
+        return "; or ".join(" and ".join(group) for group in self.credentials)
 
     @property
     def feature(self):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from local_platform.azurite_server import run_azurite
 from local_platform.errors import Unavailable
 from local_platform.moto_server import run_moto
 from local_platform.odoo_server import OdooInstance, servers_started
@@ -101,6 +102,14 @@ def moto_server(tmp_path_factory):
     """A moto server shared by the session; tests that stop it must start it
     again, and tests should not rely on resources left by others."""
     with run_moto(tmp_path_factory.mktemp("moto")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory):
+    """Azurite's blob service shared by the session; a test that stops it
+    must start it again, and tests should use containers of their own."""
+    with run_azurite(tmp_path_factory.mktemp("azurite")) as server:
         yield server
 
 

@@ -1,7 +1,7 @@
 """Stores of every backend on the test servers, each in a new bucket.
 
-The integration tests of the S3 and Swift stores share their scenarios: a
-scenario names the backend it runs on, and gets its store here.
+The integration tests of the S3, Swift and Azure stores share their
+scenarios: a scenario names the backend it runs on, and gets its store here.
 """
 
 import uuid
@@ -9,8 +9,9 @@ import uuid
 from odoo_cloud.config import load
 from odoo_cloud.storage import Stores
 
-# S3 through Swift's s3api and through moto's server; Swift through its own API.
-BACKENDS = ("s3-swift-s3api", "s3-moto-server", "swift")
+# S3 through Swift's s3api and through moto's server; Swift through its own
+# API; Azure on Azurite.
+BACKENDS = ("s3-swift-s3api", "s3-moto-server", "swift", "azure")
 
 
 def moto_environ(moto_server, **extra):
@@ -31,6 +32,8 @@ def backend_environ(request, backend, **extra):
     of ``request``; requests fail at once instead of being retried."""
     if backend == "s3-moto-server":
         return moto_environ(request.getfixturevalue("moto_server"), **extra)
+    if backend == "azure":
+        return request.getfixturevalue("azurite").environ(**extra)
     swift = request.getfixturevalue("swift")
     if backend == "swift":
         return swift.swift_environ(**extra)

@@ -18,6 +18,7 @@ def test_start_every_server(
     redis_cluster,
     swift,
     moto_server,
+    azurite,
     postgres,
     statsd_receiver,
 ):
@@ -35,6 +36,7 @@ def test_no_server_survives_the_session(pytester, monkeypatch):
     result.assert_outcomes(passed=1)
     started = json.loads(pids_file.read_text())
     # redis 1, sentinel group 5, cluster 6, swift 5 (memcached and four
-    # servers), moto 1, postgres 1: every kind of server was really started.
-    assert len(started) == 19, started
+    # servers), moto 1, azurite 1, postgres 1: every kind of server was
+    # really started.
+    assert len(started) == 20, started
     assert {name: pid for name, pid in started.items() if group_members(pid)} == {}

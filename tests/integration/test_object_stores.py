@@ -1,5 +1,5 @@
 """What every object store does alike, against real servers: S3 (Swift's
-s3api, moto's server) and Swift (its own API)."""
+s3api, moto's server), Swift (its own API) and Azure (Azurite)."""
 
 import hashlib
 import os

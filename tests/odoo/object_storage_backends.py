@@ -7,6 +7,7 @@ import io
 import os
 from dataclasses import dataclass
 
+from azure.core.exceptions import ResourceNotFoundError
 from PIL import Image
 from swiftclient.exceptions import ClientException
 
@@ -58,6 +59,20 @@ def swift_backend(swift):
             raise
 
     return Backend("swift", container, env, read, swift.stop_proxy, swift.start_proxy)
+
+
+def azure_backend(azurite):
+    container = "odoo-tier-azure"
+    env = azurite.environ(AZURE_STORAGE_NAME=container)
+    client = azurite.client().get_container_client(container)
+
+    def read(key):
+        try:
+            return client.download_blob(key).readall()
+        except ResourceNotFoundError:
+            return None
+
+    return Backend("azure", container, env, read, azurite.stop, azurite.start)
 
 
 def set_location(odoo, database, location):

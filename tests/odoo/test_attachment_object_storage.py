@@ -179,7 +179,7 @@ def test_outage_fails_creation_cleanly_and_downloads_answer_503(
         assert "the file storage does not answer" in download.text
         for outside in ("<script", "<link", "src="):
             assert outside not in download.text
-    backend_name = {"s3": "S3", "swift": "Swift"}[backend.scheme]
+    backend_name = {"s3": "S3", "swift": "Swift", "azure": "Azure"}[backend.scheme]
     # The endpoint too: which one of a region is not in the bucket (S3's, or
     # Swift's storage URL or auth URL).
     endpoint = "; endpoint http://127.0.0.1:[0-9]+[^)]*"

@@ -3,6 +3,7 @@ backend gets its variables parsed and documented, the write-bucket rule with
 ``{db}``, every platform rule of its bucket and its lines in ``odoo-cloud
 check``, with no other edit."""
 
+import dataclasses
 import io
 import subprocess
 import sys
@@ -54,7 +55,7 @@ MEMORY = Backend(
     settings=(Variable("MEM_TOKEN", text, secret=True, help="Memory token."),),
     connect=lambda settings: {},  # the client: every shelf's objects
     store=lambda settings, objects, bucket: MemoryStore(bucket, objects),
-    credentials=("MEM_TOKEN",),
+    credentials=(("MEM_TOKEN",),),
 )
 COMPLIANT = {
     "ODOO_SESSION_REDIS": "1",
@@ -120,10 +121,37 @@ def test_its_bucket_follows_the_rules_of_the_running_environment():
     (credential,) = violations("integration", MEM_TOKEN="")
     assert (credential.variable, credential.expected) == (
         "MEM_TOKEN",
-        "set: MEM_BUCKET is a Memory shelf",
+        "set: MEM_BUCKET names the Memory shelf of new attachments",
     )
     (unset,) = violations("integration", MEM_BUCKET="")
     assert "set MEM_BUCKET and install attachment_mem" in unset.fix
+
+
+def test_its_credentials_may_be_alternative_sets_the_first_complete_wins(
+    monkeypatch,
+):
+    settings = (
+        *MEMORY.settings,
+        Variable("MEM_USER", text, help="Memory user."),
+        Variable("MEM_PASSWORD", text, secret=True, help="Memory password."),
+    )
+    alternatives = (("MEM_TOKEN",), ("MEM_USER", "MEM_PASSWORD"))
+    backend = dataclasses.replace(MEMORY, settings=settings, credentials=alternatives)
+    monkeypatch.setitem(BACKENDS, MEMORY.scheme, backend)
+    both = {"MEM_TOKEN": "t0ken", "MEM_USER": "me", "MEM_PASSWORD": "pw"}
+    assert backend.chosen_credentials(config.load(both)) == ("MEM_TOKEN",)
+    password = {"MEM_TOKEN": "", "MEM_USER": "me", "MEM_PASSWORD": "pw"}
+    assert backend.chosen_credentials(config.load(password)) == alternatives[1]
+    assert violations("integration", **password) == []
+    (incomplete,) = violations("integration", MEM_TOKEN="", MEM_USER="me")
+    assert str(incomplete) == (
+        "MEM_TOKEN or MEM_USER or MEM_PASSWORD=(only MEM_USER set): expected one "
+        "complete set of credentials: MEM_BUCKET names the Memory shelf of new "
+        "attachments\n"
+        "  fix: set MEM_TOKEN; or MEM_USER and MEM_PASSWORD"
+    )
+    (unset,) = violations("integration", MEM_TOKEN="")
+    assert unset.value == "(unset)"
 
 
 @pytest.mark.parametrize("env", ["integration", "test"])
@@ -165,8 +193,9 @@ def test_reading_every_variable_loads_no_backend_library():
         "import sys\n"
         "from odoo_cloud import config\n"
         "config.catalogue()\n"
-        "print(sorted({'boto3', 'swiftclient', 'keystoneauth1', 'redis'} & "
-        "set(sys.modules)))"
+        "libraries = {'boto3', 'swiftclient', 'keystoneauth1', 'redis', "
+        "'azure.storage.blob', 'azure.identity'}\n"
+        "print(sorted(libraries & set(sys.modules)))"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True

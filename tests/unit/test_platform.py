@@ -13,6 +13,15 @@ SWIFT = {
     "SWIFT_PASSWORD": "swift-secret",
 }
 
+AZURE_KEY = {
+    "AZURE_STORAGE_ACCOUNT_NAME": "acme",
+    "AZURE_STORAGE_ACCOUNT_KEY": "azure-secret",
+}
+AZURE_CREDENTIALS = (
+    "AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_NAME or "
+    "AZURE_STORAGE_ACCOUNT_KEY or AZURE_STORAGE_ACCOUNT_URL or AZURE_STORAGE_USE_AAD"
+)
+
 
 def compliant(env):
     """A configuration that follows every rule of ``env``; ``{env}`` in the
@@ -77,7 +86,7 @@ CASES = {
         "ODOO_SESSION_REDIS_PREFIX"),
     "no object store": (
         {"AWS_BUCKETNAME": None}, OBJECT_STORAGE,
-        "AWS_BUCKETNAME or SWIFT_WRITE_CONTAINER"),
+        "AWS_BUCKETNAME or SWIFT_WRITE_CONTAINER or AZURE_STORAGE_NAME"),
     "Swift instead of S3": (
         {"AWS_BUCKETNAME": None, "SWIFT_WRITE_CONTAINER": "acme-odoo-{env}", **SWIFT},
         set(), None),
@@ -97,6 +106,33 @@ CASES = {
     "S3 and Swift both": (
         {"SWIFT_WRITE_CONTAINER": "acme-odoo-{env}", **SWIFT}, OBJECT_STORAGE,
         "AWS_BUCKETNAME and SWIFT_WRITE_CONTAINER"),
+    "Azure instead of S3, by account key": (
+        {"AWS_BUCKETNAME": None, "AZURE_STORAGE_NAME": "acme-odoo-{env}",
+         **AZURE_KEY}, set(), None),
+    "Azure by connection string": (
+        {"AWS_BUCKETNAME": None, "AZURE_STORAGE_NAME": "acme-odoo-{env}",
+         "AZURE_STORAGE_CONNECTION_STRING": "AccountName=acme;AccountKey=a2V5"},
+        set(), None),
+    "Azure by account URL and key": (
+        {"AWS_BUCKETNAME": None, "AZURE_STORAGE_NAME": "acme-odoo-{env}",
+         "AZURE_STORAGE_ACCOUNT_URL": "https://acme.blob.core.windows.net",
+         "AZURE_STORAGE_ACCOUNT_KEY": "azure-secret"}, set(), None),
+    "Azure by Entra ID": (
+        {"AWS_BUCKETNAME": None, "AZURE_STORAGE_NAME": "acme-odoo-{env}",
+         "AZURE_STORAGE_ACCOUNT_NAME": "acme", "AZURE_STORAGE_USE_AAD": "1"},
+        set(), None),
+    "Azure account without key": (
+        {"AWS_BUCKETNAME": None, "AZURE_STORAGE_NAME": "acme-odoo-{env}",
+         "AZURE_STORAGE_ACCOUNT_NAME": "acme"}, OBJECT_STORAGE, AZURE_CREDENTIALS),
+    "Azure without credentials": (
+        {"AWS_BUCKETNAME": None, "AZURE_STORAGE_NAME": "acme-odoo-{env}"},
+        OBJECT_STORAGE, AZURE_CREDENTIALS),
+    "S3 and Azure both": (
+        {"AZURE_STORAGE_NAME": "acme-odoo-{env}", **AZURE_KEY}, OBJECT_STORAGE,
+        "AWS_BUCKETNAME and AZURE_STORAGE_NAME"),
+    "production's Azure container": (
+        {"AWS_BUCKETNAME": None, "AZURE_STORAGE_NAME": "acme-odoo-prod",
+         **AZURE_KEY}, NOT_PROD, "AZURE_STORAGE_NAME"),
     "integration's bucket": (
         {"AWS_BUCKETNAME": "acme-odoo-integration"}, {"prod"}, "AWS_BUCKETNAME"),
     "production's bucket": (

@@ -92,8 +92,12 @@ def test_redis_unreachable_is_one_sentence_logged_once_per_outage(closed_port, c
           "SWIFT_AUTH_VERSION": "1.0", "SWIFT_ACCOUNT": "a:u", "SWIFT_PASSWORD": "p"},
          "Swift unreachable for swift://bucket/ab/cd "
          "(Connection refused; endpoint http://127.0.0.1:{port}/auth/v1.0)"),
+        ({"AZURE_STORAGE_ACCOUNT_URL": "http://127.0.0.1:{port}/account",
+          "AZURE_STORAGE_ACCOUNT_KEY": "a2V5", "AZURE_STORAGE_MAX_ATTEMPTS": "1"},
+         "Azure unreachable for azure://bucket/ab/cd "
+         "(Connection refused; endpoint http://127.0.0.1:{port}/account)"),
     ],
-    ids=["s3", "swift"],
+    ids=["s3", "swift", "azure"],
 )  # fmt: skip
 def test_an_object_store_unreachable_names_the_object_and_why(
     closed_port, environ, message

@@ -95,7 +95,7 @@ BACKEND = Backend(
     ),
     connect=on_first_use(f"{__name__}.store:client_from_config"),
     store=on_first_use(f"{__name__}.store:SwiftStore.from_config"),
-    credentials=("SWIFT_AUTH_URL", "SWIFT_ACCOUNT", "SWIFT_PASSWORD"),
+    credentials=(("SWIFT_AUTH_URL", "SWIFT_ACCOUNT", "SWIFT_PASSWORD"),),
     extra=Extra("swift", ("swiftclient", "keystoneauth1")),
     signing=("SWIFT_TEMP_URL_KEY",),
 )
