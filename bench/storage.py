@@ -35,6 +35,7 @@ from odoo_cloud.config import load
 from odoo_cloud.storage import READ_SIZE, Stores
 from odoo_cloud.storage.migration import Item, Migration, upload_to
 
+from . import in_odoo
 from .measure import best_of, line, odoo_tree
 
 MB = 1024 * 1024
@@ -151,31 +152,6 @@ def migration_rate(swift, base, concurrency):
     return report.rate
 
 
-CREATE_BIG = f"""
-import json, os
-Parameters, data = env["ir.config_parameter"], os.urandom({DOWNLOAD_SIZE})
-ids = {{}}
-for location in ("db", "s3"):
-    Parameters.set_param("ir_attachment.location", location)
-    attachment = env["ir.attachment"].create({{
-        "name": f"big-{{location}}.bin", "raw": data,
-        "mimetype": "application/octet-stream"}})
-    ids[location] = attachment.id, attachment.store_fname
-env.cr.commit()
-print(json.dumps(ids))
-"""
-
-
-CREATE_OFFLOADED = f"""
-import json, os
-attachment = env["ir.attachment"].create({{
-    "name": "offloaded.bin", "raw": os.urandom({OFFLOADED_SIZE}),
-    "mimetype": "application/octet-stream"}})
-env.cr.commit()
-print(json.dumps([attachment.id, attachment.store_fname]))
-"""
-
-
 def download_growth(server, session, attachment_id):
     """How much the prefork worker serving the download grows, in bytes."""
     url = f"{server.url}/web/content/{attachment_id}"
@@ -280,13 +256,17 @@ def odoo_downloads(swift, base, tree):
         odoo = OdooInstance(tree, postgres, base / "odoo-data")
         database = odoo.install("bench_storage", ["attachment_s3"])
         env = swift.s3_environ(AWS_BUCKETNAME="bench-odoo")
-        created = odoo.shell(database, CREATE_BIG, env=env)
+        created = odoo.call(
+            database, in_odoo.create_big_attachments, env=env, size=DOWNLOAD_SIZE
+        )
         # Else the worker would serve a local file, for the wrong reason.
         assert created["s3"][1].startswith("s3://bench-odoo/"), created
         assert created["db"][1] is False, created
         ids = {location: ident for location, (ident, _) in created.items()}
         worker_memory(odoo, database, env, ids, base)
-        offloaded, location = odoo.shell(database, CREATE_OFFLOADED, env=env)
+        offloaded, location = odoo.call(
+            database, in_odoo.create_offloaded_attachment, env=env, size=OFFLOADED_SIZE
+        )
         assert location.startswith("s3://bench-odoo/"), location
         offloaded_download(odoo, database, env, offloaded, base)
 

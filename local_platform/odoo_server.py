@@ -3,7 +3,6 @@
 """
 
 import contextlib
-import json
 import os
 import re
 import shutil
@@ -16,6 +15,8 @@ import requests
 from odoo_cloud.config import catalogue_by_name
 
 from .errors import PlatformError, ServerFailed
+from .odoo_call import SCRIPT as CALL_SCRIPT
+from .odoo_call import call_environ, returned
 from .process import ServerProcess, free_port, wait_until
 
 REPO = Path(__file__).resolve().parents[1]
@@ -102,16 +103,24 @@ class OdooInstance:
             check=False,
         )
 
-    def shell(self, database, script, env=None):
-        """Run ``script`` in ``odoo-bin shell`` (``env`` is the environment);
-        the JSON its last output line prints. The script commits itself:
-        the shell rolls back what is left when it ends."""
-        result = self.run(
-            "-d", database, "--no-http", env=env, input=script, subcommand="shell"
-        )
+    def run_call(self, database, function, env=None, **arguments):
+        """Run ``function(env, **arguments)`` in ``odoo-bin shell`` on
+        ``database`` (:mod:`.odoo_call`; ``env`` is the process environment);
+        the CompletedProcess, which printed the function's JSON result last."""
+        with call_environ(function, arguments) as call:
+            return self.run(
+                "-d", database, "--no-http", env={**(env or {}), **call},
+                input=CALL_SCRIPT, subcommand="shell",
+            )  # fmt: skip
+
+    def call(self, database, function, env=None, **arguments):
+        """What ``function(env, **arguments)`` returns, run as :meth:`run_call`
+        runs it. The function commits itself: the shell rolls back what is
+        left when it ends."""
+        result = self.run_call(database, function, env=env, **arguments)
         if result.returncode:
             raise ServerFailed(f"odoo shell failed:\n{result.stdout}{result.stderr}")
-        return json.loads(result.stdout.strip().splitlines()[-1])
+        return returned(result.stdout)
 
     def install(self, database, modules, template=None, env=None):
         """Create ``database`` (from ``template`` if given) with ``modules``;

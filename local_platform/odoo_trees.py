@@ -22,6 +22,10 @@ import venv
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import in_odoo
+from .odoo_call import SCRIPT as CALL_SCRIPT
+from .odoo_call import call_environ, returned
+
 REPO = Path(__file__).resolve().parents[1]
 SUPPORTED_SERIES = ("18.0", "19.0")
 
@@ -82,19 +86,21 @@ class OdooTree:
                 f"run make setup ODOO_SRC={self.src}"
             )
 
+    def call(self, function, **arguments):
+        """What ``function(**arguments)`` returns, run by the tree's Python
+        without a database (:mod:`.odoo_call`)."""
+        with call_environ(function, arguments, in_database=False) as call:
+            result = subprocess.run(
+                [self.python, "-c", CALL_SCRIPT], env={**os.environ, **call},
+                capture_output=True, text=True, check=True, timeout=120,
+            )  # fmt: skip
+        return returned(result.stdout)
+
     def default_server_wide_modules(self):
         """The server-wide modules the tree loads when ``--load`` is not
         given (19.0 adds ``rpc``): ``--load`` replaces them, so a server
         that loads the suite's starts from these."""
-        script = (
-            "from odoo.tools import config\n"
-            "modules = config['server_wide_modules']\n"
-            "print(modules if isinstance(modules, str) else ','.join(modules))"
-        )
-        listed = subprocess.run(
-            [self.python, "-c", script], capture_output=True, text=True, check=True
-        )
-        return tuple(listed.stdout.strip().split(","))
+        return tuple(self.call(in_odoo.default_server_wide_modules))
 
     def _path_file(self):
         """The ``.pth`` file naming the tree, in the environment's site-packages."""

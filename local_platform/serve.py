@@ -26,6 +26,7 @@ import threading
 import time
 from pathlib import Path
 
+from . import in_odoo
 from .errors import PlatformError
 from .haproxy_server import HAProxy
 from .odoo_server import OdooInstance, OdooServer
@@ -69,15 +70,6 @@ WATCH_INTERVAL = 1
 MAX_RESTARTS = 3
 RESTART_WINDOW = 60
 READY = "The platform is ready"
-
-# cloud_platform's installation: in dev, attachments go to the object store
-# that is configured, and the existing ones are moved there.
-INSTALL_STORAGE = """\
-import json
-location = env["cloud.platform"].install()
-env.cr.commit()
-print(json.dumps(location))
-"""
 
 
 class Output:
@@ -366,7 +358,7 @@ def install(odoo, postgres, env):
     # What an interrupted first run left.
     postgres.psql(f'DROP DATABASE IF EXISTS "{DATABASE}"')
     odoo.install(DATABASE, MODULES, env=env)
-    location = odoo.shell(DATABASE, INSTALL_STORAGE, env=env)
+    location = odoo.call(DATABASE, in_odoo.install_storage, env=env)
     if location != "s3":
         sys.exit(f"make run: cloud_platform put the attachments in {location}, not s3")
 

@@ -14,13 +14,14 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import in_odoo
 from .errors import ServerFailed
 from .haproxy_server import HAProxy
 from .odoo_server import OdooInstance
 from .postgres_server import run_postgres
 from .process import running
 from .redis_server import SentinelGroup
-from .serve import INSTALL_STORAGE, odoo_instance
+from .serve import odoo_instance
 from .swift_server import run_swift
 
 REPO = Path(__file__).resolve().parents[1]
@@ -68,7 +69,7 @@ def install(instance, database, env, template=None):
     """``database`` with :data:`MODULES`, its attachments moved to the object
     store by ``cloud_platform.install()`` as ``make run`` does."""
     instance.install(database, MODULES, template=template, env=env)
-    location = instance.shell(database, INSTALL_STORAGE, env=env)
+    location = instance.call(database, in_odoo.install_storage, env=env)
     if location != "s3":
         raise ServerFailed(f"cloud_platform put the attachments in {location}")
     return database

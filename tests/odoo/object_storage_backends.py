@@ -7,6 +7,7 @@ import io
 import os
 from dataclasses import dataclass
 
+import in_odoo
 from azure.core.exceptions import ResourceNotFoundError
 from PIL import Image
 from swiftclient.exceptions import ClientException
@@ -92,18 +93,10 @@ def noise_png(size=300):
     return buffer.getvalue()
 
 
-CREATE = """
-import base64, json
-raw = base64.b64decode("{data}")
-attachment = env["ir.attachment"].create({{"name": "{name}", "raw": raw}})
-env.cr.commit()
-print(json.dumps({{"id": attachment.id, "store_fname": attachment.store_fname}}))
-"""
+def create(call, name, data):
+    """``call`` runs a function of :mod:`in_odoo` in the test's database."""
+    return call(in_odoo.create_attachment, name=name, data_b64=b64(data))
 
 
-def create(shell, name, data):
-    return shell(CREATE.format(name=name, data=base64.b64encode(data).decode()))
-
-
-# Moves every attachment to where ``ir_attachment.location`` says.
-MIGRATE = 'env["ir.attachment"].force_storage(); env.cr.commit(); print("{}")'
+def b64(data):
+    return base64.b64encode(data).decode()

@@ -7,57 +7,20 @@ filestore (the reference), then from the bucket, once ``force_storage`` has
 moved them there.
 """
 
-import base64
+import functools
 import hashlib
 from dataclasses import dataclass
 
+import in_odoo
 import pytest
-from object_storage_backends import MIGRATE, create, noise_png, set_location
+from object_storage_backends import b64, create, noise_png, set_location
 
 from local_platform.odoo_server import servers_started
 
 # Every image is different: the filestore keeps identical content in one file,
-# whose modification time (see RECORDS) would be one record's only.
+# whose modification time (see in_odoo.create_download_records) would be one
+# record's only.
 IMAGES = 6
-RECORDS = """
-import base64, json, os
-from datetime import timezone
-
-Attachment = env["ir.attachment"]
-raw = [base64.b64decode(image) for image in images]
-attachments = {
-    "gizeh": Attachment.create({"name": "gizeh.png", "raw": raw[0]}),
-    "no extension": Attachment.create({"name": "glyph", "raw": raw[1]}),
-    "newlines": Attachment.create({"name": "first\\nsecond\\r.png", "raw": raw[2]}),
-    "no name": Attachment.create({"name": "", "raw": raw[3]}),
-    "text": Attachment.create({"name": "notes.txt", "raw": b"notes " * 20000}),
-}
-partners = {
-    "earth": env["res.partner"].create({"name": "Earth", "image_1920": images[4]}),
-    "partner without a name": env["res.partner"].create(
-        {"type": "invoice", "image_1920": images[5]}
-    ),
-}
-served = {key: (attachment.id, attachment) for key, attachment in attachments.items()}
-for key, partner in partners.items():
-    field = Attachment.search([("res_model", "=", "res.partner"),
-        ("res_id", "=", partner.id), ("res_field", "=", "image_1920")])
-    served[key] = (partner.id, field)
-env.cr.commit()
-# Odoo's filestore answers Last-Modified with the file's modification time; a
-# bucket answers the write date, as Odoo does for content in the database.
-# The file is written a moment after the write date (the start of the
-# transaction), sometimes in the next second: dated at the write date, it
-# makes Last-Modified and If-Modified-Since comparable exactly.
-for _id, attachment in served.values():
-    stamp = attachment.write_date.replace(tzinfo=timezone.utc).timestamp()
-    os.utime(attachment._full_path(attachment.store_fname), (stamp, stamp))
-print(json.dumps({
-    key: {"id": record_id, "attachment": attachment.id,
-          "checksum": attachment.checksum, "store_fname": attachment.store_fname}
-    for key, (record_id, attachment) in served.items()
-}))
-"""
 
 # Each path of ir.binary: the record it downloads, and its URL.
 CASES = {
@@ -143,8 +106,10 @@ class Downloads:
 @pytest.fixture(scope="module")
 def downloads(odoo, odoo_database, backend, tmp_path_factory):
     database = odoo_database([f"attachment_{backend.scheme}"])
-    images = [base64.b64encode(noise_png(150)).decode() for _ in range(IMAGES)]
-    records = odoo.shell(database, f"images = {images!r}\n{RECORDS}", env=backend.env)
+    images = [b64(noise_png(150)) for _ in range(IMAGES)]
+    records = odoo.call(
+        database, in_odoo.create_download_records, env=backend.env, images=images
+    )
     logs = tmp_path_factory.mktemp(f"downloads-{backend.scheme}")
     with servers_started(odoo, logs) as start:
         server = start(database, env=backend.env)
@@ -155,7 +120,7 @@ def downloads(odoo, odoo_database, backend, tmp_path_factory):
             validators[case] = (plain.headers["ETag"], plain.headers["Last-Modified"])
         from_filestore = download_all(server, session, records, validators)
         set_location(odoo, database, backend.scheme)
-        odoo.shell(database, MIGRATE, env=backend.env)
+        odoo.call(database, in_odoo.force_storage, env=backend.env)
         from_bucket = download_all(server, session, records, validators)
     served = ",".join(str(record["attachment"]) for record in records.values())
     moved_to = dict(
@@ -185,7 +150,7 @@ def test_x_sendfile_offloads_only_the_filestore(odoo, odoo_server, backend, down
     database = downloads.database
     set_location(odoo, database, "file")
     on_disk = create(
-        lambda script: odoo.shell(database, script, env=backend.env),
+        functools.partial(odoo.call, database, env=backend.env),
         "on-disk.txt",
         b"on the host's disk " * 100,
     )

@@ -4,17 +4,19 @@ Each scenario runs once per backend (the ``backend`` fixture): the plumbing of
 base_attachment_object_storage is the same for all of them.
 """
 
-import base64
+import functools
 import hashlib
-import json
 import os
 import re
 import signal
 import subprocess
 
+import in_odoo
 import pytest
-from object_storage_backends import CREATE, MIGRATE, create, noise_png, set_location
+from object_storage_backends import b64, create, noise_png, set_location
 
+from local_platform.odoo_call import SCRIPT as CALL_SCRIPT
+from local_platform.odoo_call import call_environ, returned
 from local_platform.odoo_server import REPO, clean_environ, run_addon_tests
 from local_platform.process import wait_until
 
@@ -27,51 +29,38 @@ def database(odoo, odoo_database, backend):
 
 
 @pytest.fixture(scope="module")
-def shell(odoo, database, backend):
-    def run(script):
-        return odoo.shell(database, script, env=backend.env)
-
-    return run
+def call(odoo, database, backend):
+    """Runs a function of :mod:`in_odoo` in the database: its result."""
+    return functools.partial(odoo.call, database, env=backend.env)
 
 
 def sha1(data):
     return hashlib.sha1(data).hexdigest()
 
 
-def collect_garbage(shell):
-    shell('env["ir.attachment"]._gc_object_storage(); print("{}")')
-
-
-def test_attachment_and_partner_image_land_in_the_bucket(backend, shell):
+def test_attachment_and_partner_image_land_in_the_bucket(backend, call):
     data = b"a document " * 1000
-    created = create(shell, "document.txt", data)
+    created = create(call, "document.txt", data)
     assert created["store_fname"] == backend.location(sha1(data))
     assert backend.objects(created["store_fname"].split("/", 3)[3]) == data
 
     image = noise_png()
-    partner = shell(f"""
-import json
-partner = env["res.partner"].create({{"name": "Image", "image_1920": "{base64.b64encode(image).decode()}"}})
-env.cr.commit()
-field = env["ir.attachment"].search([("res_model", "=", "res.partner"),
-    ("res_id", "=", partner.id), ("res_field", "=", "image_1920")])
-print(json.dumps({{"store_fname": field.store_fname, "checksum": field.checksum}}))
-""")  # noqa: E501
+    partner = call(in_odoo.create_partner_image, image_b64=b64(image))
     assert partner["store_fname"] == backend.location(partner["checksum"])
     assert backend.objects(partner["store_fname"].split("/", 3)[3]) == image
 
 
-def test_small_images_and_assets_stay_in_the_database(backend, shell):
+def test_small_images_and_assets_stay_in_the_database(backend, call):
     data = f"body {{ color: red }} /* {os.urandom(8).hex()} */".encode()
-    small = create(shell, "tiny.css", data)
+    small = create(call, "tiny.css", data)
     assert small["store_fname"] is False
     # 19.0 hands every new content to _file_write, this too: never uploaded.
     assert backend.objects(backend.key(sha1(data))) is None
 
 
-def test_download_streams_with_range_and_etag(backend, odoo_server, database, shell):
+def test_download_streams_with_range_and_etag(backend, odoo_server, database, call):
     data = bytes(range(256)) * 400
-    created = create(shell, "ranges.bin", data)
+    created = create(call, "ranges.bin", data)
     server = odoo_server(database, env=backend.env)
     session = server.login()
     url = f"{server.url}/web/content/{created['id']}"
@@ -93,41 +82,30 @@ def test_download_streams_with_range_and_etag(backend, odoo_server, database, sh
 
 
 GC_SCENARIOS = {
-    "unlink then GC removes the object": (
-        "attachment.unlink(); env.cr.commit()", False),
-    "unlink then rollback keeps it": (
-        "attachment.unlink(); env.cr.rollback()", True),
-    "a key another attachment uses is kept": (
-        'attachment.copy({"name": "twin"}); env.cr.commit(); '
-        "attachment.unlink(); env.cr.commit()", True),
-}  # fmt: skip
+    "unlink then GC removes the object": (in_odoo.unlink, False),
+    "unlink then rollback keeps it": (in_odoo.unlink_rolled_back, True),
+    "a key another attachment uses is kept": (in_odoo.unlink_one_of_twins, True),
+}
 
 
 @pytest.mark.parametrize("scenario", GC_SCENARIOS)
-def test_garbage_collection(backend, shell, scenario):
+def test_garbage_collection(backend, call, scenario):
     action, kept = GC_SCENARIOS[scenario]
     data = f"gc {scenario}".encode() * 100
-    created = create(shell, "gc.txt", data)
-    shell(
-        f"attachment = env['ir.attachment'].browse({created['id']})\n"
-        f"{action}\nprint('{{}}')"
-    )
-    collect_garbage(shell)
+    created = create(call, "gc.txt", data)
+    call(action, attachment_id=created["id"])
+    call(in_odoo.collect_garbage)
     assert (
         backend.objects(created["store_fname"].split("/", 3)[3]) is not None
     ) is kept
 
 
-def test_create_rolled_back_leaves_an_object_the_gc_reclaims(backend, shell):
+def test_create_rolled_back_leaves_an_object_the_gc_reclaims(backend, call):
     data = b"rolled back " * 100
     key = backend.key(sha1(data))
-    shell(f"""
-env["ir.attachment"].create({{"name": "rollback", "raw": {data!r}}})
-env.cr.rollback()
-print("{{}}")
-""")
+    call(in_odoo.create_rolled_back, data_b64=b64(data))
     assert backend.objects(key) == data
-    collect_garbage(shell)
+    call(in_odoo.collect_garbage)
     assert backend.objects(key) is None
 
 
@@ -138,10 +116,10 @@ def call_kw(server, session, method, *args):
 
 
 def test_outage_fails_creation_cleanly_and_downloads_answer_503(
-    odoo, backend, odoo_server, database, shell
+    odoo, backend, odoo_server, database, call
 ):
-    kept = create(shell, "before-outage.txt", b"written before the outage" * 50)
-    image = create(shell, "before-outage.png", noise_png())
+    kept = create(call, "before-outage.txt", b"written before the outage" * 50)
+    image = create(call, "before-outage.png", noise_png())
     server = odoo_server(database, env=backend.env)
     session = server.login()
     html = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -194,18 +172,6 @@ def test_outage_fails_creation_cleanly_and_downloads_answer_503(
 
 MIGRATED = 2000
 KEPT = 5  # stylesheets: the default rules keep them in the database
-CREATE_MANY = f"""
-records = env["ir.attachment"].create([
-    {{"name": f"file{{n}}.txt", "raw": f"content {{n}} ".encode() * 20, "mimetype": "text/plain"}}
-    for n in range({MIGRATED})
-])
-styles = env["ir.attachment"].create([
-    {{"name": f"style{{n}}.css", "raw": f"p {{{{ order: {{n}} }}}}".encode(), "mimetype": "text/css"}}
-    for n in range({KEPT})
-])
-env.cr.commit()
-print(len(records))
-"""  # noqa: E501
 PROGRESS = re.compile(r"attachment migration: (\d+)/\d+ done")
 
 
@@ -222,18 +188,24 @@ def test_migration_interrupted_by_kill_9_then_resumed(
     odoo, odoo_database, backend, tmp_path
 ):
     database = odoo_database([f"attachment_{backend.scheme}"])
-    odoo.shell(database, CREATE_MANY, env=backend.env)
+    odoo.call(
+        database, in_odoo.create_files_and_stylesheets, env=backend.env,
+        files=MIGRATED, stylesheets=KEPT,
+    )  # fmt: skip
     filestore = odoo.data_dir / "filestore" / database
     set_location(odoo, database, backend.scheme)
 
     log_path = tmp_path / "migration.log"
-    with open(log_path, "wb") as log:
+    with (
+        open(log_path, "wb") as log,
+        call_environ(in_odoo.force_storage, {}) as call,
+    ):
         migration = subprocess.Popen(
             odoo.command("-d", database, "--no-http", subcommand="shell"),
             stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
-            env=clean_environ(backend.env), start_new_session=True,
+            env=clean_environ({**backend.env, **call}), start_new_session=True,
         )  # fmt: skip
-        migration.stdin.write(MIGRATE.encode())
+        migration.stdin.write(CALL_SCRIPT.encode())
         migration.stdin.close()
 
         def halfway():
@@ -251,7 +223,7 @@ def test_migration_interrupted_by_kill_9_then_resumed(
     # Every row not yet committed to the bucket still has its local file.
     assert [name for name in local if not (filestore / name).is_file()] == []
 
-    odoo.shell(database, MIGRATE, env=backend.env)
+    odoo.call(database, in_odoo.force_storage, env=backend.env)
 
     rows = attachment_rows(odoo, database)
     assert len(rows) == MIGRATED
@@ -285,32 +257,15 @@ def test_the_addons_own_tests_pass(odoo, database, backend):
     assert "4 passed" in result.stdout
 
 
-DISABLED_READS = """
-import json, logging
-records = env["ir.attachment"].browse({ids})
-new = env["ir.attachment"].create({{"name": "disabled", "raw": b"goes to the db"}})
-errors = []
-for _ in range(2):
-    for record in records:
-        record.invalidate_recordset()
-        try:
-            record.raw
-        except Exception as error:
-            errors.append(str(error))
-print(json.dumps({{"new": [new.store_fname, new.db_datas.decode()], "errors": errors}}))
-"""
-
-
-def test_disabled_storage_is_never_contacted(odoo, database, backend, shell):
-    kept = create(shell, "before-disabling.txt", b"in the bucket " * 50)
+def test_disabled_storage_is_never_contacted(odoo, database, backend, call):
+    kept = create(call, "before-disabling.txt", b"in the bucket " * 50)
     closed_port = "http://127.0.0.1:9"  # contacting the store would fail loudly
     disabled = {**backend.env, "DISABLE_ATTACHMENT_STORAGE": "1",
                 "AWS_HOST": closed_port, "SWIFT_AUTH_URL": closed_port}  # fmt: skip
-    result = odoo.run(
-        "-d", database, "--no-http", subcommand="shell", env=disabled,
-        input=DISABLED_READS.format(ids=[kept["id"]]),
-    )  # fmt: skip
-    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    result = odoo.run_call(
+        database, in_odoo.read_with_storage_disabled, env=disabled, ids=[kept["id"]]
+    )
+    outcome = returned(result.stdout)
     assert outcome["new"] == [False, "goes to the db"]
     refusal = "503 Service Unavailable: The file storage is disabled"
     assert outcome["errors"] == [f"{refusal} (DISABLE_ATTACHMENT_STORAGE)."] * 2
@@ -321,11 +276,11 @@ def test_rolling_back_to_the_filestore_keeps_the_objects(odoo, odoo_database, ba
     database = odoo_database([f"attachment_{backend.scheme}"])
     set_location(odoo, database, backend.scheme)
     data = b"back to the filestore " * 100
-    script = CREATE.format(name="rollback.txt", data=base64.b64encode(data).decode())
-    created = odoo.shell(database, script, env=backend.env)
+    call = functools.partial(odoo.call, database, env=backend.env)
+    created = create(call, "rollback.txt", data)
     assert created["store_fname"] == backend.location(sha1(data))
     set_location(odoo, database, "file")
-    odoo.shell(database, MIGRATE, env=backend.env)
+    call(in_odoo.force_storage)
     (row,) = odoo.postgres.psql(
         f"SELECT store_fname FROM ir_attachment WHERE id = {created['id']}",
         dbname=database,

@@ -9,6 +9,7 @@ one with it on; with ``x-accel-redirect``, a third one behind nginx.
 
 import time
 
+import in_odoo
 import pytest
 import requests
 from object_storage_backends import set_location
@@ -19,26 +20,6 @@ from local_platform.process import running
 from odoo_cloud.storage.swift.store import disposition_parts
 
 TTL = 3  # seconds: long enough to follow the redirect, short enough to wait out
-RECORDS = """
-import json, os
-from odoo.tests import new_test_user
-new_test_user(env, "portal", groups="base.group_portal", password="portal")
-
-def pdf(size):
-    return b"%PDF-1.4\\n" + os.urandom(size)
-
-Attachment = env["ir.attachment"]
-records = {
-    "large": Attachment.create({"name": "résumé 2026.pdf", "raw": pdf(2 << 20)}),
-    "small": Attachment.create({"name": "small.pdf", "raw": pdf(100_000)}),
-    "public": Attachment.create(
-        {"name": "public.pdf", "raw": pdf(2 << 20), "public": True}
-    ),
-}
-env.cr.commit()
-print(json.dumps({key: {"id": record.id, "store_fname": record.store_fname}
-                  for key, record in records.items()}))
-"""
 REDIRECTED = ["/web/content/{id}", "/web/content/{id}?download=true"]
 # Served by Odoo as before: (record, path)
 SERVED_BY_ODOO = {
@@ -53,7 +34,7 @@ SERVED_BY_ODOO = {
 def records(odoo, odoo_database, backend):
     database = odoo_database([f"attachment_{backend.scheme}"])
     set_location(odoo, database, backend.scheme)
-    created = odoo.shell(database, RECORDS, env=backend.env)
+    created = odoo.call(database, in_odoo.create_redirect_records, env=backend.env)
     for record in created.values():
         assert record["store_fname"].startswith(f"{backend.scheme}://"), record
     return database, created

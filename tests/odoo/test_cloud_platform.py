@@ -10,9 +10,11 @@ import os
 import re
 import subprocess
 
+import in_odoo
 import pytest
 import requests
 
+from local_platform import in_odoo as platform_in_odoo
 from local_platform.errors import ServerFailed
 from local_platform.odoo_server import INSTALL_TIMEOUT, REPO, clean_environ
 from local_platform.process import free_port
@@ -92,7 +94,7 @@ def test_compliant_prod_loads_with_sessions_in_redis_and_json_logs(
 ):
     env = prod_env(redis_server, swift, "compliant")
     database = odoo_database(MODULES, env=env)
-    odoo.shell(database, INSTALL_SCRIPT, env=env)
+    odoo.call(database, platform_in_odoo.install_storage, env=env)
     server = odoo_server(database, load=LOAD, env=env)
     session = server.login()
     assert login_page(server).status_code == 200
@@ -104,34 +106,13 @@ def test_compliant_prod_loads_with_sessions_in_redis_and_json_logs(
     assert f"cloud platform: {database} follows every rule of prod" in messages
 
 
-INSTALL_SCRIPT = """
-import json
-location = env["cloud.platform"].install()
-env.cr.commit()
-print(json.dumps(location))
-"""
-ROLL_BACK = """
-import json
-env["ir.config_parameter"].set_param("ir_attachment.location", "file")
-env["ir.attachment"].force_storage()
-env.cr.commit()
-print(json.dumps(env["ir.attachment"]._storage()))
-"""
-CREATE_FILES = f"""
-import json
-env["ir.attachment"].create([
-    {{"name": f"file{{n}}.txt", "raw": f"file {{n}} ".encode() * 50,
-     "mimetype": "text/plain"}}
-    for n in range({FILES})
-])
-env.cr.commit()
-print(json.dumps(env["ir.attachment"]._storage()))
-"""
-
-
 def filestore_database(odoo, database, env=None):
     """``database`` holding FILES attachments in its filestore."""
-    assert odoo.shell(database, CREATE_FILES, env=env) == "file"
+    created = odoo.call(
+        database, in_odoo.create_text_files, env=env,
+        prefix="file", count=FILES, repeat=50,
+    )  # fmt: skip
+    assert created == "file"
     filestore = odoo.data_dir / "filestore" / database
     names = stored(odoo, database)
     assert len(names) == FILES
@@ -221,13 +202,13 @@ def test_anthem_song_moves_the_filestore_once(odoo, odoo_database, redis_server,
 
     # Rolled back to the filestore, which prod forbids: only while unsafe.
     unsafe = {**env, "ODOO_CLOUD_PLATFORM_UNSAFE": "1"}
-    assert odoo.shell(database, ROLL_BACK, env=unsafe) == "file"
+    assert odoo.call(database, in_odoo.roll_back_to_filestore, env=unsafe) == "file"
     filestore = odoo.data_dir / "filestore" / database
     assert all((filestore / name).is_file() for name in stored(odoo, database))
     with pytest.raises(
         ServerFailed, match=r"ir_attachment\.location=file: expected s3"
     ):
-        odoo.shell(database, 'print("{}")', env=env)
+        odoo.call(database, in_odoo.load_database, env=env)
 
 
 def odoo_rc(odoo, database, path):

@@ -11,37 +11,21 @@ only to who may read ``/metrics``.
 
 import json
 
+import in_odoo
 import pytest
 import requests
 from harness.object_stores import moto_environ
 
+from local_platform import in_odoo as platform_in_odoo
 from local_platform.odoo_server import servers_started
 from local_platform.process import free_port
 
 MODULES = ("cloud_platform", "attachment_s3")
 BUCKET = "acme-odoo-dev"
 FILES = 3
-# Users created by USERS, and Odoo's own administrator: login -> password.
+# Users in_odoo.create_users_and_files creates, and Odoo's own administrator:
+# login -> password.
 PASSWORDS = {"internal": "internal", "portal": "portal", "admin": "admin"}
-USERS = f"""
-import json
-from odoo.tests import new_test_user
-new_test_user(env, "internal", groups="base.group_user", password="internal")
-new_test_user(env, "portal", groups="base.group_portal", password="portal")
-env["ir.attachment"].create([
-    {{"name": f"operator{{n}}.txt", "raw": b"operator %d " % n * 50,
-     "mimetype": "text/plain"}}
-    for n in range({FILES})
-])
-env.cr.commit()
-print(json.dumps(env["ir.attachment"]._storage()))
-"""
-SERVER_SIDE = """
-import json
-location = env["cloud.platform"].install()
-env.cr.commit()
-print(json.dumps(location))
-"""
 ACCESS_ERROR = "odoo.exceptions.AccessError"
 OPERATOR_ONLY = "cloud.platform.install() is run by the platform's operator"
 ADMINS_ONLY = "Only administrators can execute this action."
@@ -70,7 +54,8 @@ def platform_database(odoo, odoo_database, env):
     """cloud_platform and attachment_s3, the users, FILES attachments in the
     filestore and ``ir_attachment.location`` never set."""
     database = odoo_database(MODULES, env=env)
-    assert odoo.shell(database, USERS, env=env) == "file"
+    created = odoo.call(database, in_odoo.create_users_and_files, env=env, files=FILES)
+    assert created == "file"
     return database
 
 
@@ -155,7 +140,7 @@ def test_server_side_install_moves_the_filestore(odoo, odoo_database, moto_serve
     tested in test_cloud_platform.py."""
     env = platform_env(moto_server)
     database = platform_database(odoo, odoo_database, env)
-    assert odoo.shell(database, SERVER_SIDE, env=env) == "s3"
+    assert odoo.call(database, platform_in_odoo.install_storage, env=env) == "s3"
     after = state(odoo, database)
     assert after["location"] == "s3"
     assert all(name.startswith(f"s3://{BUCKET}/") for name in after["store_fname"])

@@ -17,6 +17,7 @@ import json
 import time
 import uuid
 
+import in_odoo
 import pytest
 import requests
 import websocket
@@ -30,12 +31,6 @@ ADMIN = 2
 ROTATION = 3 * 3600  # Odoo 19's SESSION_ROTATION_INTERVAL
 GRACE = 120  # Odoo 19's SESSION_DELETION_TIMER
 PROBE = "odoo_cloud/probe"
-SEND = f"""
-import json
-env["bus.bus"]._sendone(env.ref("base.partner_admin"), "{PROBE}", {{"n": 1}})
-env.cr.commit()
-print(json.dumps(True))
-"""
 
 
 class FilesystemSessions:
@@ -248,7 +243,10 @@ def notification_received(odoo, database, instance):
         new_sid = instance.rotate(sid)
         ws.send(json.dumps(subscribe))  # the websocket reads its session again
         instance.end_grace(new_sid)
-        odoo.shell(database, SEND, env=instance.sessions.env)
+        odoo.call(
+            database, in_odoo.notify_admin, env=instance.sessions.env,
+            notification_type=PROBE, payload={"n": 1},
+        )  # fmt: skip
         while True:
             opcode, frame = ws.recv_data()
             if opcode == websocket.ABNF.OPCODE_CLOSE:
@@ -268,13 +266,6 @@ def test_the_websocket_follows_the_rotated_session(odoo, database, instances):
     assert seen == {"filesystem": {"n": 1}, "redis": {"n": 1}}
 
 
-DEVICES = """
-import json
-logs = env["res.device.log"].search([("user_id", "=", 2)])
-print(json.dumps({log.session_identifier: log.revoked for log in logs}))
-"""
-
-
 def revoked_devices(odoo, database, instance):
     """Three devices a week idle: one still logged in, one logged out, one
     whose session expired. The devices the cron marks revoked, by name."""
@@ -288,7 +279,10 @@ def revoked_devices(odoo, database, instance):
         dbname=database,
     )
     instance.server.run_cron("base.autovacuum_job")
-    revoked = odoo.shell(database, DEVICES, env=instance.sessions.env)
+    revoked = odoo.call(
+        database, in_odoo.device_revocations, env=instance.sessions.env,
+        user_id=ADMIN,
+    )  # fmt: skip
     return {name for name, sid in sids.items() if revoked[sid[:42]]}
 
 

@@ -1,0 +1,106 @@
+"""Downloads of ``ir.attachment`` content held in an object store: streamed
+from the store, only the bytes sent, ranges included; or, for large private
+content, offloaded to the store (:mod:`..download_redirect`)."""
+
+import functools
+import logging
+
+from odoo import models
+from odoo.http import Stream, request
+from werkzeug.wsgi import wrap_file
+
+from odoo_cloud.storage import READ_SIZE, Location, ObjectNotFound, StorageUnavailable
+
+from ..download_redirect import redirect_response
+from ..settings import stores
+from .ir_attachment import ObjectStorageUnavailable
+
+_logger = logging.getLogger(__name__)
+
+
+class ObjectStream(Stream):
+    """An object's content, downloaded only if something reads it.
+
+    It is a ``'data'`` stream so that ``ir.binary`` handles it as it handles
+    content Odoo holds itself: it names the download (forced filename, the
+    record's name, ``{table}-{id}-{field}``, an extension from the mimetype)
+    and resizes images. ``data`` is fetched from the store on first read
+    (mimetype guessing, resizing, :meth:`read`) and can be replaced (a resized
+    image); a response whose ``data`` was never read streams the object
+    instead: only the bytes sent are downloaded, ranges included.
+    """
+
+    type = "data"
+    _data = None
+
+    @property
+    def data(self):
+        if self._data is None:
+            self._data = self.fetch()
+        return self._data
+
+    @data.setter
+    def data(self, data):
+        self._data = data
+
+    def get_response(self, as_attachment=None, immutable=None, **send_file_kwargs):
+        if self._data is not None:
+            return super().get_response(as_attachment, immutable, **send_file_kwargs)
+        # Odoo builds the headers (type, disposition, cache, CSP) on an empty
+        # body; the object's body then goes through werkzeug's conditional
+        # handling, which answers Range requests by seeking the reader.
+        conditional = send_file_kwargs.pop("conditional", self.conditional)
+        headers_only = Stream(**{**vars(self), "type": "data", "data": b""})
+        response = headers_only.get_response(
+            as_attachment, immutable, **send_file_kwargs, conditional=False
+        )
+        environ = request.httprequest.environ
+        reader = self.store.reader(self.key, self.size)
+        response.response = wrap_file(environ, reader, READ_SIZE)
+        response.content_length = self.size
+        if conditional:
+            response = response.make_conditional(
+                environ, accept_ranges=True, complete_length=self.size
+            )
+        return redirect_response(self, response) or response
+
+
+class IrAttachment(models.Model):
+    _inherit = "ir.attachment"
+
+    def _to_http_stream(self):
+        location = Location.parse(self.store_fname)
+        if location is None:
+            return super()._to_http_stream()
+        self._check_storage_enabled()
+        store = stores().at(location)
+        try:
+            info = store.head(location.key)
+        except ObjectNotFound:
+            _logger.warning("attachment %s missing in the object store: %s",
+                            self.id, self.store_fname)  # fmt: skip
+            # As Odoo does for a file missing from the filestore: empty content.
+            return Stream(type="data", data=b"", size=0, mimetype=self.mimetype,
+                          download_name=self.name, etag=self.checksum)  # fmt: skip
+        except StorageUnavailable as error:
+            _logger.error(
+                "Attachment %s cannot be downloaded now: %s; answering 503.",
+                self.id,
+                error,
+            )
+            raise ObjectStorageUnavailable(
+                "The file storage is unavailable, try again later."
+            ) from error
+        return ObjectStream(
+            fetch=functools.partial(self._file_read, self.store_fname),
+            store=store,
+            key=location.key,
+            mimetype=self.mimetype,
+            download_name=self.name,
+            etag=self.checksum,
+            # As Odoo sends for content it keeps in the database; the store's
+            # upload time is another date (Swift rounds it up to the second).
+            last_modified=self.write_date,
+            size=info.size,
+            public=self.public,
+        )
