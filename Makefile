@@ -11,7 +11,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 DEBIAN_PACKAGES := \
 	redis-server redis-sentinel postgresql memcached \
 	swift swift-proxy swift-account swift-container swift-object \
-	prometheus chromium haproxy nginx \
+	prometheus chromium haproxy nginx nodejs \
 	python3-venv build-essential libpq-dev libldap2-dev libsasl2-dev libmagic1 git \
 	podman runc debootstrap
 PIP := $(VENV)/bin/pip
@@ -32,7 +32,9 @@ python-packages:
 
 # Azurite, Azure Storage's emulator that the tests run the Azure store on, with
 # the machine's Node.js: local_platform/azurite_server.py looks in $(VENV)/npm.
+# Debian's nodejs comes without npm; NodeSource's carries it.
 npm-packages:
+	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends npm >/dev/null
 	npm install --prefix $(VENV)/npm --no-audit --no-fund --silent azurite@3
 
 # Odoo's requirements as each tree pins them, in an environment of its own.
