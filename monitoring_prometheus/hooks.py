@@ -78,9 +78,11 @@ def readiness_checks(timeout):
     session_store = odoo.http.root.session_store
     if is_redis_store(session_store):
         checks["redis"] = session_store.sessions.check
-    stores = object_stores()
-    if stores:
-        checks["object_store"] = health.object_store_check(stores)
+    stores = configured_stores(odoo_config.get("running_env"))
+    if stores.write_schemes():
+        checks["object_store"] = health.object_store_check(
+            lambda: stores.write_stores(database_names())
+        )
     return checks
 
 
@@ -95,9 +97,3 @@ def connect(dbname, timeout):
     connection a request waits for, nor share one across a fork."""
     _, options = odoo.sql_db.connection_info_for(dbname)
     return psycopg2.connect(**options, connect_timeout=max(1, math.ceil(timeout)))
-
-
-def object_stores():
-    """The buckets new attachments go to, for the backends configured."""
-    stores = configured_stores(odoo_config.get("running_env"))
-    return stores.write_stores(database_names())

@@ -100,11 +100,13 @@ def database_check(connect, dbnames):
     return check
 
 
-def object_store_check(stores):
-    """Each of ``stores`` answers a HEAD: a missing object is an answer."""
+def object_store_check(write_stores):
+    """Each store ``write_stores()`` returns answers a HEAD: a missing object
+    is an answer. Building them is part of the check: a backend whose library
+    is not installed fails it, naming the extra."""
 
     def check():
-        for store in stores:
+        for store in write_stores():
             store.exists(".health")
 
     return check

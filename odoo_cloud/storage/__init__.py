@@ -83,17 +83,25 @@ class Stores:
             raise StorageError(f"{variable} is not set: no bucket to write to")
         return template.replace("{db}", dbname)
 
-    def write_stores(self, dbnames):
-        """The buckets new attachments of ``dbnames`` go to, in every backend
-        configured; none with DISABLE_ATTACHMENT_STORAGE."""
+    def write_schemes(self):
+        """The backends whose write bucket is set; none with
+        DISABLE_ATTACHMENT_STORAGE. Nothing is built."""
         if self.config["DISABLE_ATTACHMENT_STORAGE"]:
             return []
+        return [
+            scheme
+            for scheme, backend in BACKENDS.items()
+            if self.config[backend.bucket_variable]
+        ]
+
+    def write_stores(self, dbnames):
+        """The buckets new attachments of ``dbnames`` go to, in every backend
+        of :meth:`write_schemes`."""
         found = []
-        for scheme, backend in BACKENDS.items():
-            template = self.config[backend.bucket_variable]
-            if template:
-                names = dbnames if "{db}" in template else [""]
-                found += [self.get(scheme, self.write_bucket(scheme, n)) for n in names]
+        for scheme in self.write_schemes():
+            template = self.config[BACKENDS[scheme].bucket_variable]
+            names = dbnames if "{db}" in template else [""]
+            found += [self.get(scheme, self.write_bucket(scheme, n)) for n in names]
         return found
 
     def key_prefix(self, dbname):

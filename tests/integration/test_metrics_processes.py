@@ -137,7 +137,7 @@ def test_readiness_follows_redis_and_the_object_store(tmp_path, s3_store):
         ).sessions
         checks = {
             "redis": sessions.check,
-            "object_store": health.object_store_check([store]),
+            "object_store": health.object_store_check(lambda: [store]),
         }
 
         def components():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import tomllib
 
-from odoo_cloud import config, sessions
+from odoo_cloud import config, health, sessions
 from odoo_cloud.extras import Extra, MissingExtra
 from odoo_cloud.metrics import prometheus
 from odoo_cloud.storage import BACKENDS, Stores
@@ -75,6 +75,12 @@ def test_a_dotted_module_whose_package_is_absent_is_missing():
             "the Swift backend needs swiftclient (not installed): "
             "pip install 'odoo-cloud[swift]'",
         ),
+        (
+            "azure",
+            ("azure.storage.blob", "azure.identity"),
+            "the Azure backend needs azure.storage.blob (not installed): "
+            "pip install 'odoo-cloud[azure]'",
+        ),
     ],
 )
 def test_a_backend_without_its_library_names_its_extra(
@@ -86,6 +92,20 @@ def test_a_backend_without_its_library_names_its_extra(
         stores.get(scheme, "files")
     assert str(error.value) == message
     assert error.value.extra.name == scheme
+
+
+def test_readiness_fails_naming_the_extra_of_a_backend_without_its_library(
+    monkeypatch,
+):
+    uninstall(monkeypatch, ["boto3", "botocore"], ["odoo_cloud.storage.s3.store"])
+    stores = Stores(config.load({"AWS_BUCKETNAME": "files"}))
+    assert stores.write_schemes() == ["s3"]
+    check = health.object_store_check(lambda: stores.write_stores(["acme"]))
+    ready, body = health.readiness({"object_store": check}, 2)
+    assert not ready
+    assert body["checks"]["object_store"]["error"] == (
+        "the S3 backend needs boto3 (not installed): pip install 'odoo-cloud[s3]'"
+    )
 
 
 def test_the_session_store_without_redis_names_its_extra(monkeypatch):
