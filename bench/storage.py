@@ -228,9 +228,10 @@ def offloaded_download(odoo, database, env, attachment_id, base):
     redirect = {"ATTACHMENT_STORAGE_REDIRECT": "signed-url"}
     costs = {}
     for name, extra in (("streamed", {}), ("offloaded", redirect)):
+        # No cron worker: its CPU would be counted with the download's.
         server = OdooServer(odoo, database, base / f"odoo-{name}.log", 2,
                             ("base", "web"), {**env, **extra},
-                            ["--log-level=warn"])  # fmt: skip
+                            ["--log-level=warn", "--max-cron-threads=0"])  # fmt: skip
         try:
             server.start()
             url = f"{server.url}/web/content/{attachment_id}"
