@@ -18,6 +18,7 @@ from local_platform import in_odoo as platform_in_odoo
 from local_platform.errors import ServerFailed
 from local_platform.odoo_server import INSTALL_TIMEOUT, REPO, clean_environ
 from local_platform.process import free_port
+from odoo_cloud.storage import BACKENDS
 
 SONG = "odoo.addons.cloud_platform.songs::install"
 MODULES = ("cloud_platform", "attachment_s3")
@@ -75,7 +76,8 @@ def test_prod_without_redis_sessions_refuses_to_load(
     log = server.log()
     assert "RUNNING_ENV=prod: 5 platform rules violated" in log
     assert "ODOO_SESSION_REDIS=false: expected 1 (sessions in Redis)" in log
-    assert "AWS_BUCKETNAME or SWIFT_WRITE_CONTAINER=(unset)" in log
+    buckets = " or ".join(backend.bucket_variable for backend in BACKENDS.values())
+    assert f"{buckets}=(unset)" in log
     # Refused again at the next request: nothing half-loaded is kept.
     assert login_page(server, platform_database).status_code == 500
 
