@@ -9,6 +9,7 @@ Content-Disposition of Odoo's response, so the user gets the same file.
 
 import urllib.parse
 
+OFF = "off"
 SIGNED_URL = "signed-url"
 X_ACCEL_REDIRECT = "x-accel-redirect"
 # A 304 or an error stays Odoo's answer; 206 is a Range request, which the
@@ -25,7 +26,7 @@ def offloaded(config, method, status, size, public, max_age):
     for it, and a HEAD costs Odoo nothing.
     """
     return (
-        config["ATTACHMENT_STORAGE_REDIRECT"] != "off"
+        config["ATTACHMENT_STORAGE_REDIRECT"] != OFF
         and method == "GET"
         and status in OFFLOADED_STATUSES
         and size >= config["ATTACHMENT_STORAGE_REDIRECT_MIN_SIZE"]

@@ -12,6 +12,7 @@ from ..config import (
     text,
 )
 from .backends import BACKENDS
+from .redirect import OFF, SIGNED_URL, X_ACCEL_REDIRECT
 
 SHARED = grouped(
     "attachments",
@@ -60,8 +61,8 @@ SHARED = grouped(
     ),
     Variable(
         "ATTACHMENT_STORAGE_REDIRECT",
-        choice("off", "signed-url", "x-accel-redirect"),
-        default="off",
+        choice(OFF, SIGNED_URL, X_ACCEL_REDIRECT),
+        default=OFF,
         help="Large private downloads, once Odoo checked access: `signed-url` "
         "redirects the browser to a short-lived URL of the store, "
         "`x-accel-redirect` has nginx fetch it; `off`: Odoo streams them.",
