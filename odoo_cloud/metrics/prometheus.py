@@ -166,8 +166,27 @@ class PrometheusSink:
     def exposition(self):
         """Every process's metrics, merged, in the text format 0.0.4."""
         registry = self._client.CollectorRegistry()
-        self._multiprocess.MultiProcessCollector(registry, path=self.path)
+        registry.register(self)
         return self._client.generate_latest(registry)
+
+    def collect(self):
+        """The merged metrics of the files that hold values.
+
+        A process creates its file empty and sizes it a moment later; a
+        scrape in between (a worker replacing a killed one, say) must skip
+        it, where prometheus_client's own collector fails on it.
+        """
+        merge = self._multiprocess.MultiProcessCollector.merge
+        return merge(list(_files_with_values(self.path)), accumulate=True)
+
+
+def _files_with_values(path):
+    for name in glob.glob(os.path.join(path, "*.db")):
+        try:
+            if os.stat(name).st_size:
+                yield name
+        except FileNotFoundError:  # a live gauge of a process just reaped
+            continue
 
 
 class MetricsAccess:

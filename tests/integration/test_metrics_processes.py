@@ -87,6 +87,33 @@ def test_forked_processes_add_up_and_a_dead_one_leaves_no_gauge(tmp_path):
     assert sorted(s.labels["pid"] for s in memory) == sorted(alive.split())
 
 
+def test_a_scrape_skips_the_file_a_starting_process_has_not_sized_yet(tmp_path):
+    # prometheus_client creates a process's file empty, then sizes it: a
+    # worker that has just started leaves such a file for a moment.
+    script = textwrap.dedent(
+        """
+        import os, sys
+        from odoo_cloud.metrics import catalog, prometheus, recorder
+
+        path, _ = prometheus.prepare_directory(sys.argv[1])
+        sink = prometheus.PrometheusSink(path)
+        recorder.subscribe(sink)
+        recorder.increment(catalog.HTTP_REQUESTS, ("jsonrpc", "POST", "2xx", "db"))
+        open(os.path.join(path, "gauge_liveall_4194304.db"), "a+b").close()
+        sys.stdout.write(sink.exposition().decode())
+        """
+    )
+    result = run_python(script, tmp_path / "metrics")
+    assert result.returncode == 0, result.stderr
+    samples = [
+        sample
+        for family in text_string_to_metric_families(result.stdout)
+        for sample in family.samples
+        if sample.name == "odoo_http_requests_total"
+    ]
+    assert [sample.value for sample in samples] == [1]
+
+
 def test_prometheus_client_imported_too_early_is_refused(tmp_path):
     script = textwrap.dedent(
         """
