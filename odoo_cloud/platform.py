@@ -31,6 +31,7 @@ from .config import (
     grouped,
 )
 from .storage.backends import BACKENDS
+from .storage.descriptor import DB_STAND_IN
 
 RUNNING_ENVIRONMENTS = ("prod", "integration", "test", "dev")
 VARIABLES = grouped(
@@ -57,8 +58,6 @@ def variables():
 # ``acme-odoo-prod``), never the database name, which must not name the client.
 PROJECT = "[a-z0-9][a-z0-9_-]*"
 PRODUCTION_NAME = re.compile(rf"^{PROJECT}-odoo-prod(?![a-z0-9_])")
-# What ``{db}`` is checked as when no database is known (odoo-cloud check).
-DB_STAND_IN = "db"
 LOCATION = "ir_attachment.location"
 
 # Where attachments go (the ``ir_attachment.location`` install() sets).
@@ -199,6 +198,18 @@ def check_object_storage(config, env, dbname=None):
     names_to_check = []
     for backend in configured:
         name = config[backend.bucket_variable].replace("{db}", dbname or DB_STAND_IN)
+        if backend.bucket_name_problem(name):
+            found.append(
+                _violation(
+                    config,
+                    backend.bucket_variable,
+                    f"a {backend.bucket_noun} name {backend.title} accepts once "
+                    f"{{db}} is {dbname} ({name}): "
+                    f"{backend.bucket_names.description}",
+                    f"name the {backend.bucket_noun} without {{db}}, or rename "
+                    "the database",
+                )
+            )
         if env != "prod" and PRODUCTION_NAME.match(name):
             found.append(
                 _violation(

@@ -77,11 +77,16 @@ class Stores:
 
     def write_bucket(self, scheme, dbname):
         """The bucket database ``dbname`` writes to, ``{db}`` expanded."""
-        variable = self._backend(scheme).bucket_variable
+        backend = self._backend(scheme)
+        variable = backend.bucket_variable
         template = self.config[variable]
         if not template:
             raise StorageError(f"{variable} is not set: no bucket to write to")
-        return template.replace("{db}", dbname)
+        name = template.replace("{db}", dbname)
+        problem = backend.bucket_name_problem(name)
+        if problem:
+            raise StorageError(f"{name!r} ({variable}={template}) {problem}")
+        return name
 
     def write_schemes(self):
         """The backends whose write bucket is set; none with

@@ -11,11 +11,27 @@ odoo-cloud: :func:`on_first_use` defers that to the first store built, and
 import contextlib
 import importlib
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..config import Variable, boolean, grouped, text
+from ..config import Variable, boolean, grouped
 from ..extras import Extra
+
+# What ``{db}`` in a bucket name is checked as when no database is known.
+DB_STAND_IN = "db"
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """The bucket names a store accepts: those ``pattern`` matches whole,
+    ``description`` in words."""
+
+    pattern: str
+    description: str
+
+    def refuses(self, name):
+        return re.fullmatch(self.pattern, name) is None
 
 
 @dataclass(frozen=True)
@@ -41,6 +57,22 @@ class Backend:
     # Variables its signed URLs need (downloads offloaded by
     # ATTACHMENT_STORAGE_REDIRECT).
     signing: tuple = ()
+    bucket_names: NameRule | None = None  # None: any name
+
+    def bucket_name_problem(self, name):
+        """Why the store would refuse a bucket named ``name``, or None."""
+        if self.bucket_names is None or not self.bucket_names.refuses(name):
+            return None
+        return (
+            f"is not a valid {self.title} {self.bucket_noun} name: "
+            f"{self.bucket_names.description}"
+        )
+
+    def _parse_bucket_template(self, raw):
+        problem = self.bucket_name_problem(raw.replace("{db}", DB_STAND_IN))
+        if problem:
+            raise ValueError(problem)
+        return raw
 
     def chosen_credentials(self, config):
         """The first set of :attr:`credentials` all set in ``config``; None
@@ -82,14 +114,19 @@ class Backend:
         """Its settings, its write bucket and the bucket's name-rule switch,
         listed under its scheme."""
         noun = self.bucket_noun
+        bucket_help = (
+            f"{noun.capitalize()}, `<project>-odoo-<env>`; `{{db}}` becomes the "
+            "database name."
+        )
+        if self.bucket_names:
+            bucket_help += f" Names: {self.bucket_names.description}."
         return grouped(
             self.scheme,
             *self.settings,
             Variable(
                 self.bucket_variable,
-                text,
-                help=f"{noun.capitalize()}, `<project>-odoo-<env>`; `{{db}}` "
-                "becomes the database name.",
+                self._parse_bucket_template,
+                help=bucket_help,
             ),
             Variable(
                 self.unstructured_variable,

@@ -7,7 +7,8 @@ scenarios: a scenario names the backend it runs on, and gets its store here.
 import uuid
 
 from odoo_cloud.config import load
-from odoo_cloud.storage import Stores
+from odoo_cloud.storage import BACKENDS as STORE_BACKENDS
+from odoo_cloud.storage import StorageError, StorageUnavailable, Stores
 
 # S3 through Swift's s3api and through moto's server; Swift through its own
 # API; Azure on Azurite.
@@ -49,3 +50,22 @@ def backend_store(request, backend, **extra):
     """A store of ``backend`` in a new bucket (see :func:`backend_environ`)."""
     scheme = backend.split("-", 1)[0]
     return new_store(backend_environ(request, backend, **extra), scheme)
+
+
+def name_verdicts(environ, scheme, names):
+    """For each bucket name, whether the server stores an object in a bucket
+    of that name and whether the backend's name rule accepts it: a pair of
+    dicts that must be equal."""
+    stores = Stores(load(environ))
+    served, ruled = {}, {}
+    for name in names:
+        try:
+            stores.get(scheme, name).put("ab/one", b"named")
+        except StorageUnavailable:
+            raise
+        except StorageError:
+            served[name] = False
+        else:
+            served[name] = True
+        ruled[name] = STORE_BACKENDS[scheme].bucket_name_problem(name) is None
+    return served, ruled

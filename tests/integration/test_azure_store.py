@@ -5,10 +5,11 @@ are in test_object_stores.py)."""
 import os
 import signal
 import time
+import uuid
 
 import pytest
 import requests
-from harness.object_stores import new_store
+from harness.object_stores import name_verdicts, new_store
 
 from odoo_cloud.storage import StorageError, StorageUnavailable
 from odoo_cloud.storage.azure.store import FIRST_CHUNK
@@ -126,3 +127,22 @@ def test_an_azurite_that_does_not_answer_times_out_as_unavailable(azurite):
     finally:
         azurite.process.signal(signal.SIGCONT)
     assert store.get("ab/one") == b"before the freeze"
+
+
+def test_the_container_name_rule_is_azurites(azurite):
+    unique = uuid.uuid4().hex[:8]
+    names = [
+        unique,
+        f"0-{unique}",
+        unique.ljust(63, "a"),
+        unique.ljust(64, "a"),
+        "ab",
+        f"{unique}_corp",
+        f"Acme-{unique}",
+        f"acme--{unique}",
+        f"-{unique}",
+        f"{unique}-",
+        f"acmé-{unique}",
+    ]
+    served, ruled = name_verdicts(azurite.environ(), "azure", names)
+    assert served == ruled

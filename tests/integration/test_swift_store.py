@@ -7,12 +7,13 @@ import os
 import signal
 import threading
 import tracemalloc
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 import swiftclient.client
-from harness.object_stores import backend_store, new_store
+from harness.object_stores import backend_store, name_verdicts, new_store
 from swiftclient.exceptions import ClientException
 
 from local_platform.process import wait_until
@@ -242,3 +243,16 @@ def test_what_a_temp_url_cannot_serve_as_asked_is_not_signed(request, swift, sto
     without_key = backend_store(request, "swift", SWIFT_TEMP_URL_KEY="")
     with pytest.raises(NoSignedURL, match="SWIFT_TEMP_URL_KEY"):
         without_key.signed_url("tu/text", 60, "text/plain", "inline")
+
+
+def test_the_container_name_rule_is_swifts(swift):
+    unique = uuid.uuid4().hex[:8]
+    names = [
+        unique.ljust(256, "a"),
+        unique.ljust(257, "a"),
+        unique.ljust(256, "é"),
+        unique.ljust(257, "é"),
+        f"Acme Odoo (prod) {unique}",
+    ]
+    served, ruled = name_verdicts(swift.swift_environ(), "swift", names)
+    assert served == ruled

@@ -91,6 +91,23 @@ def test_unsafe_loads_with_warnings(start_refusable, platform_database):
     assert "ODOO_SESSION_REDIS=false" in server.log()
 
 
+def test_a_database_name_no_container_may_hold_refuses_to_load(
+    start_refusable, platform_database
+):
+    # The names of the test databases hold "_", which Azure refuses.
+    env = {
+        "RUNNING_ENV": "dev",
+        "AZURE_STORAGE_NAME": "acme-odoo-{db}",
+        "AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true",
+    }
+    server = start_refusable(env)
+    assert login_page(server, platform_database).status_code == 500
+    assert (
+        "AZURE_STORAGE_NAME=acme-odoo-{db}: expected a container name Azure accepts "
+        f"once {{db}} is {platform_database} (acme-odoo-{platform_database})"
+    ) in server.log()
+
+
 def test_compliant_prod_loads_with_sessions_in_redis_and_json_logs(
     odoo, odoo_server, odoo_database, redis_server, swift
 ):

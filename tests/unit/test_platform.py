@@ -234,6 +234,28 @@ def test_db_in_a_bucket_name_stands_for_the_database(bucket, dbname, violated):
     assert bool(violations(environ, dbname)) is violated
 
 
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_a_database_name_that_makes_the_bucket_name_invalid_is_a_violation(env):
+    environ = variant(
+        env,
+        {
+            "AWS_BUCKETNAME": None,
+            **AZURE_KEY,
+            "AZURE_STORAGE_NAME": "acme-odoo-{env}-{db}",
+            "AZURE_STORAGE_NAME_UNSTRUCTURED": "1",
+        },
+    )
+    assert violations(environ, "shop") == []
+    (found,) = violations(environ, "Shop_2026")
+    assert str(found) == (
+        f"AZURE_STORAGE_NAME=acme-odoo-{env}-{{db}}: expected a container name "
+        f"Azure accepts once {{db}} is Shop_2026 (acme-odoo-{env}-Shop_2026): 3 to "
+        "63 lowercase letters, digits and hyphens, starting and ending with a "
+        "letter or a digit, no two hyphens in a row\n"
+        "  fix: name the container without {db}, or rename the database"
+    )
+
+
 def test_a_production_template_is_refused_outside_production():
     environ = variant("integration", {"AWS_BUCKETNAME": "{db}-odoo-prod"})
     assert [v.variable for v in violations(environ, "acme")] == ["AWS_BUCKETNAME"]

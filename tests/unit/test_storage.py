@@ -2,10 +2,13 @@ import hashlib
 import os
 
 import pytest
+from botocore.exceptions import ParamValidationError
+from botocore.handlers import validate_bucket_name
 from moto import mock_aws
 
-from odoo_cloud.config import ConfigError, load
+from odoo_cloud.config import ConfigError, load, parse
 from odoo_cloud.storage import (
+    BACKENDS,
     Location,
     ObjectNotFound,
     StorageError,
@@ -72,6 +75,48 @@ def test_write_bucket_and_prefix_expand_db(stores):
         Stores(load({})).write_bucket("s3", "shop")
     with pytest.raises(StorageError, match="no object store backend named 'ftp'"):
         stores.get("ftp", "b")
+
+
+@pytest.mark.parametrize(
+    ("variable", "name"),
+    [
+        ("AWS_BUCKETNAME", "acme odoo"),
+        ("SWIFT_WRITE_CONTAINER", "acme/odoo"),
+        ("AZURE_STORAGE_NAME", "acme_corp-odoo-{db}"),
+    ],
+)
+def test_a_bucket_name_the_store_refuses_is_a_configuration_error(variable, name):
+    _, problems = parse({variable: name})
+    assert [(problem.variable, problem.value) for problem in problems] == [
+        (variable, repr(name))
+    ]
+    assert problems[0].reason.startswith("is not a valid ")
+
+
+def test_a_database_name_that_makes_the_bucket_name_invalid_refuses_the_write():
+    stores = Stores(load({"AZURE_STORAGE_NAME": "acme-odoo-{db}"}))
+    assert stores.write_bucket("azure", "shop") == "acme-odoo-shop"
+    with pytest.raises(StorageError) as refused:
+        stores.write_bucket("azure", "Shop_2026")
+    assert str(refused.value) == (
+        "'acme-odoo-Shop_2026' (AZURE_STORAGE_NAME=acme-odoo-{db}) is not a valid "
+        "Azure container name: 3 to 63 lowercase letters, digits and hyphens, "
+        "starting and ending with a letter or a digit, no two hyphens in a row"
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["acme-odoo-prod", "Legacy_Bucket.2012", "a" * 255, "a" * 256, "acme odoo", "acmé"],
+)
+def test_the_s3_bucket_name_rule_is_boto3s(name):
+    try:
+        validate_bucket_name({"Bucket": name})
+    except ParamValidationError:
+        boto3_sends = False
+    else:
+        boto3_sends = True
+    assert (BACKENDS["s3"].bucket_name_problem(name) is None) is boto3_sends
 
 
 def test_write_stores_are_the_buckets_of_every_configured_backend():

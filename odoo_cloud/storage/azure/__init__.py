@@ -3,7 +3,7 @@ The store is in :mod:`.store`."""
 
 from ...config import Variable, boolean, integer, seconds, text, url
 from ...extras import Extra
-from ..descriptor import Backend, on_first_use
+from ..descriptor import Backend, NameRule, on_first_use
 
 CONNECTION_STRING = "AZURE_STORAGE_CONNECTION_STRING"
 ACCOUNT_NAME = "AZURE_STORAGE_ACCOUNT_NAME"
@@ -79,4 +79,9 @@ BACKEND = Backend(
         (USE_AAD, ACCOUNT_NAME),
     ),
     extra=Extra("azure", ("azure.storage.blob", "azure.identity")),
+    bucket_names=NameRule(
+        r"(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*",
+        "3 to 63 lowercase letters, digits and hyphens, starting and ending "
+        "with a letter or a digit, no two hyphens in a row",
+    ),
 )

@@ -3,7 +3,7 @@ through boto3: the backend's descriptor. The store is in :mod:`.store`."""
 
 from ...config import Variable, boolean, choice, integer, seconds, text, url
 from ...extras import Extra
-from ..descriptor import Backend, on_first_use
+from ..descriptor import Backend, NameRule, on_first_use
 
 BACKEND = Backend(
     scheme="s3",
@@ -89,4 +89,9 @@ BACKEND = Backend(
     connect=on_first_use(f"{__name__}.store:client_from_config"),
     store=on_first_use(f"{__name__}.store:S3Store.from_config"),
     extra=Extra("s3", ("boto3",)),
+    bucket_names=NameRule(
+        r"[A-Za-z0-9._-]{1,255}",
+        "up to 255 letters, digits, '.', '-' and '_' (what boto3 sends; AWS "
+        "itself wants 3 to 63 lowercase letters, digits, '.' and '-')",
+    ),
 )

@@ -3,7 +3,7 @@ python-swiftclient: the backend's descriptor. The store is in :mod:`.store`."""
 
 from ...config import Variable, choice, integer, seconds, text, url
 from ...extras import Extra
-from ..descriptor import Backend, on_first_use
+from ..descriptor import Backend, NameRule, on_first_use
 
 # Swift's default limit on one object, and so on one segment.
 MAX_OBJECT_SIZE = 5 * 1024**3
@@ -98,4 +98,5 @@ BACKEND = Backend(
     credentials=(("SWIFT_AUTH_URL", "SWIFT_ACCOUNT", "SWIFT_PASSWORD"),),
     extra=Extra("swift", ("swiftclient", "keystoneauth1")),
     signing=("SWIFT_TEMP_URL_KEY",),
+    bucket_names=NameRule(r"[^/]{1,256}", "up to 256 characters, no '/'"),
 )
