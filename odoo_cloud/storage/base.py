@@ -141,6 +141,38 @@ class ObjectStore(ABC):
         return io.BufferedReader(RangeReader(self, key, size), READ_SIZE)
 
 
+class ObjectBody(io.RawIOBase):
+    """A download read as it arrives, never whole: ``body`` is the library's
+    stream (``read(size)``, ``read()`` to its end, and ``close()`` when it
+    holds a connection), and each read happens in ``translated_errors()``,
+    which turns the library's failures into the suite's (a body cut while
+    read is :class:`StorageUnavailable`)."""
+
+    def __init__(self, body, translated_errors):
+        super().__init__()
+        self._body = body
+        self._translated_errors = translated_errors
+
+    def readable(self):
+        return True
+
+    def read(self, size=-1):
+        with self._translated_errors():
+            if size is None or size < 0:
+                return self._body.read()
+            return self._body.read(size)
+
+    def readinto(self, buffer):
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self):
+        if not self.closed and hasattr(self._body, "close"):
+            self._body.close()
+        super().close()
+
+
 class RangeReader(io.RawIOBase):
     """Reads an object as a file, opening a ranged download at each seek.
 

@@ -2,8 +2,8 @@
 through a ``BlobServiceClient`` shared by the process's threads."""
 
 import contextlib
+import functools
 import hashlib
-import io
 from datetime import datetime, timedelta, timezone
 
 import requests
@@ -29,6 +29,7 @@ from ...unreachable import cause
 from ..base import (
     READ_SIZE,
     NoSignedURL,
+    ObjectBody,
     ObjectInfo,
     ObjectNotFound,
     ObjectStore,
@@ -58,19 +59,26 @@ def translated_errors(store, key):
     try:
         yield
     except OUTAGES as error:
-        raise StorageUnavailable(
-            f"Azure unreachable for {where} ({cause(error)}; "
-            f"endpoint {store.client.url.rstrip('/')})"
-        ) from error
+        raise _unreachable(store, where, error) from error
     except ResourceNotFoundError as error:
         raise ObjectNotFound(f"{where} does not exist") from error
     except HttpResponseError as error:
+        # A download retries a cut body itself, then wraps the last failure.
+        if isinstance(error.__cause__, OUTAGES):
+            raise _unreachable(store, where, error.__cause__) from error
         status = error.status_code or 0
         if status >= 500 or status in TRY_LATER:
             raise StorageUnavailable(
                 f"Azure failed on {where}: {cause(error)}"
             ) from error
         raise StorageError(f"Azure refused {where}: {cause(error)}") from error
+
+
+def _unreachable(store, where, outage):
+    return StorageUnavailable(
+        f"Azure unreachable for {where} ({cause(outage)}; "
+        f"endpoint {store.client.url.rstrip('/')})"
+    )
 
 
 def client_from_config(config):
@@ -127,26 +135,6 @@ def client_from_config(config):
 
         credential = DefaultAzureCredential()
     return BlobServiceClient(account_url, credential=credential, **options)
-
-
-class ObjectBody(io.RawIOBase):
-    """A download read as it arrives, chunk by chunk, its failures the
-    suite's."""
-
-    def __init__(self, store, key, download):
-        super().__init__()
-        self.store, self.key, self.download = store, key, download
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        with translated_errors(self.store, self.key):
-            return self.download.readinto(buffer)
-
-    def read(self, size=-1):
-        with translated_errors(self.store, self.key):
-            return self.download.read(-1 if size is None else size)
 
 
 class AzureStore(ObjectStore):
@@ -218,7 +206,7 @@ class AzureStore(ObjectStore):
         length = None if end is None else end - start
         with translated_errors(self, key):
             download = self._blob(key).download_blob(start, length)
-        return ObjectBody(self, key, download)
+        return ObjectBody(download, functools.partial(translated_errors, self, key))
 
     def head(self, key):
         with translated_errors(self, key):

@@ -1,6 +1,7 @@
 """Amazon S3 and S3-compatible stores (Exoscale, OVH, MinIO, Swift's s3api)."""
 
 import contextlib
+import functools
 
 import boto3
 import botocore.config
@@ -8,6 +9,7 @@ import botocore.exceptions
 
 from ...unreachable import cause
 from ..base import (
+    ObjectBody,
     ObjectInfo,
     ObjectNotFound,
     ObjectStore,
@@ -147,7 +149,8 @@ class S3Store(ObjectStore):
             last = "" if end is None else end - 1
             request["Range"] = f"bytes={start}-{last}"
         with translated_errors(self, key):
-            return self.client.get_object(**request)["Body"]
+            body = self.client.get_object(**request)["Body"]
+        return ObjectBody(body, functools.partial(translated_errors, self, key))
 
     def head(self, key):
         with translated_errors(self, key):

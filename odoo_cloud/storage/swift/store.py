@@ -16,9 +16,9 @@ import concurrent.futures
 import contextlib
 import email.message
 import email.utils
+import functools
 import hashlib
 import hmac
-import io
 import json
 import threading
 import time
@@ -37,6 +37,7 @@ from ..base import (
     READ_SIZE,
     Location,
     NoSignedURL,
+    ObjectBody,
     ObjectInfo,
     ObjectNotFound,
     ObjectStore,
@@ -223,28 +224,6 @@ def disposition_parts(content_disposition):
     return message.get_content_disposition(), filename
 
 
-class ObjectBody(io.IOBase):
-    """A ranged download read as it arrives: never the whole object at once."""
-
-    def __init__(self, body, location, endpoint):
-        super().__init__()
-        self._body = body
-        self.location = location
-        self.endpoint = endpoint
-
-    def readable(self):
-        return True
-
-    def read(self, size=-1):
-        with translated_errors(self.location, self.endpoint):
-            return self._body.read(None if size is None or size < 0 else size)
-
-    def close(self):
-        if not self.closed:
-            self._body.close()
-        super().close()
-
-
 class SwiftStore(ObjectStore):
     """One Swift container; large objects keep their segments in
     ``<container>_segments``."""
@@ -348,7 +327,9 @@ class SwiftStore(ObjectStore):
             resp_chunk_size=READ_SIZE, headers=headers,
         )  # fmt: skip
         storage_url, _token = self.client.credentials()
-        return ObjectBody(body, self.location(key), storage_url)
+        return ObjectBody(
+            body, functools.partial(translated_errors, self.location(key), storage_url)
+        )
 
     def head(self, key):
         headers = self._call(key, "head_object", self.bucket, key)
