@@ -32,10 +32,12 @@ python-packages:
 
 # Azurite, Azure Storage's emulator that the tests run the Azure store on, with
 # the machine's Node.js: local_platform/azurite_server.py looks in $(VENV)/npm.
-# Debian's nodejs comes without npm; NodeSource's carries it.
+# Debian's nodejs comes without npm; NodeSource's carries it. 3.35.0 is the
+# last Azurite whose engines take the Node.js of Debian 12 (18) and of
+# NodeSource 20 (3.36 asks for 21): the same one for every run.
 npm-packages:
 	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends npm >/dev/null
-	npm install --prefix $(VENV)/npm --no-audit --no-fund --silent azurite@3
+	npm install --prefix $(VENV)/npm --no-audit --no-fund --silent azurite@3.35.0
 
 # Odoo's requirements as each tree pins them, in an environment of its own.
 odoo-environments: python-packages

@@ -9,13 +9,15 @@ session, so that a stop and a start (an outage) keep the blobs.
 
 import http.client
 import os
+import ssl
+import subprocess
 import sys
 from pathlib import Path
 
 from azure.storage.blob import BlobServiceClient
 
 from .errors import Unavailable
-from .process import RestartableServer, free_port, running
+from .process import RestartableServer, free_port, require_binary, running
 
 HOST = "127.0.0.1"
 # Azurite's well-known development account (the same in every installation).
@@ -46,7 +48,7 @@ class AzuriteServer(RestartableServer):
     account_key = ACCOUNT_KEY
     name = "azurite"
 
-    def __init__(self, base_dir):
+    def __init__(self, base_dir, oauth=False):
         self.binary = azurite_blob()
         self.dir = Path(base_dir)
         self.data_dir = self.dir / "data"
@@ -54,16 +56,28 @@ class AzuriteServer(RestartableServer):
         self.log_path = self.dir / "azurite.log"
         self.host = HOST
         self.port = free_port()
+        # Entra ID tokens (Azurite checks their claims, not their signature),
+        # which Azure's clients send over HTTPS only: a certificate of its own,
+        # which :attr:`certificate` names for the clients to trust.
+        self.oauth = oauth
+        self.certificate = self.dir / "certificate.pem"
+        self.key = self.dir / "key.pem"
+        if oauth:
+            self._make_certificate()
+
+    @property
+    def scheme(self):
+        return "https" if self.oauth else "http"
 
     @property
     def account_url(self):
         """The blob endpoint of the account: Azurite names it in the path."""
-        return f"http://{self.host}:{self.port}/{self.account_name}"
+        return f"{self.scheme}://{self.host}:{self.port}/{self.account_name}"
 
     @property
     def connection_string(self):
         return (
-            "DefaultEndpointsProtocol=http;"
+            f"DefaultEndpointsProtocol={self.scheme};"
             f"AccountName={self.account_name};AccountKey={self.account_key};"
             f"BlobEndpoint={self.account_url};"
         )
@@ -71,8 +85,22 @@ class AzuriteServer(RestartableServer):
     def client(self):
         """A raw BlobServiceClient that fails at once instead of retrying."""
         return BlobServiceClient.from_connection_string(
-            self.connection_string, retry_total=0
+            self.connection_string,
+            retry_total=0,
+            connection_verify=str(self.certificate) if self.oauth else True,
         )
+
+    def _make_certificate(self):
+        subprocess.run(
+            [
+                require_binary("openssl"), "req", "-x509", "-newkey", "rsa:2048",
+                "-nodes", "-days", "2", "-subj", f"/CN={self.host}",
+                "-addext", f"subjectAltName=IP:{self.host}",
+                "-keyout", self.key, "-out", self.certificate,
+            ],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
 
     def environ(self, **extra):
         """The suite's ``AZURE_STORAGE_*`` variables for this server, logged
@@ -88,7 +116,13 @@ class AzuriteServer(RestartableServer):
     def answers(self):
         """Whether the blob service answers HTTP, whatever the answer (an
         unsigned request is refused)."""
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=2)
+        if self.oauth:
+            context = ssl.create_default_context(cafile=self.certificate)
+            connection = http.client.HTTPSConnection(
+                self.host, self.port, timeout=2, context=context
+            )
+        else:
+            connection = http.client.HTTPConnection(self.host, self.port, timeout=2)
         try:
             connection.request("GET", f"/{self.account_name}?comp=list")
             connection.getresponse().read()
@@ -99,6 +133,7 @@ class AzuriteServer(RestartableServer):
             connection.close()
 
     def command(self):
+        oauth = ("--oauth", "basic", "--cert", self.certificate, "--key", self.key)
         return [
             self.binary,
             *("--blobHost", self.host, "--blobPort", self.port),
@@ -106,10 +141,11 @@ class AzuriteServer(RestartableServer):
             "--skipApiVersionCheck",
             "--disableTelemetry",
             "--loose",
+            *(oauth if self.oauth else ()),
         ]
 
 
-def run_azurite(base_dir):
+def run_azurite(base_dir, oauth=False):
     """A started AzuriteServer keeping its data under ``base_dir``, stopped on
-    exit."""
-    return running(AzuriteServer(base_dir))
+    exit; with ``oauth``, on HTTPS, taking Entra ID tokens too."""
+    return running(AzuriteServer(base_dir, oauth))

@@ -11,7 +11,9 @@ import pytest
 import requests
 from harness.object_stores import name_verdicts, new_store
 
-from odoo_cloud.storage import StorageError, StorageUnavailable
+from local_platform.azurite_server import run_azurite
+from local_platform.managed_identity import ManagedIdentityEndpoint
+from odoo_cloud.storage import NoSignedURL, StorageError, StorageUnavailable
 from odoo_cloud.storage.azure.store import FIRST_CHUNK
 
 
@@ -146,3 +148,56 @@ def test_the_container_name_rule_is_azurites(azurite):
     ]
     served, ruled = name_verdicts(azurite.environ(), "azure", names)
     assert served == ruled
+
+
+@pytest.fixture(scope="module")
+def azurite_with_entra_id(tmp_path_factory):
+    """An Azurite on HTTPS that takes Entra ID tokens."""
+    with run_azurite(tmp_path_factory.mktemp("azurite-oauth"), oauth=True) as server:
+        yield server
+
+
+def test_entra_id_logs_in_with_a_managed_identity_token(
+    azurite_with_entra_id, monkeypatch
+):
+    azurite = azurite_with_entra_id
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(azurite.certificate))
+    with ManagedIdentityEndpoint() as identity:
+        for name, value in identity.environ().items():
+            monkeypatch.setenv(name, value)
+        environ = {
+            "AZURE_STORAGE_USE_AAD": "1",
+            "AZURE_STORAGE_ACCOUNT_URL": azurite.account_url,
+            "AZURE_STORAGE_MAX_ATTEMPTS": "1",
+        }
+        store = new_store(environ, "azure")
+        store.put("ab/one", b"signed in with a token")
+        assert store.get("ab/one") == b"signed in with a token"
+        assert list(store.list("ab/")) == ["ab/one"]
+        assert identity.requests == 1  # one token serves every request
+
+        # A SAS needs the account key: downloads stay Odoo's.
+        with pytest.raises(NoSignedURL, match="needs the account key"):
+            store.signed_url("ab/one", 60, "text/plain", "inline")
+
+    raw = azurite.client().get_container_client(store.bucket)
+    assert raw.download_blob("ab/one").readall() == b"signed in with a token"
+
+
+def test_entra_id_without_a_token_is_refused_not_unavailable(
+    azurite_with_entra_id, monkeypatch
+):
+    azurite = azurite_with_entra_id
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(azurite.certificate))
+    with ManagedIdentityEndpoint() as identity:
+        monkeypatch.setenv("IDENTITY_ENDPOINT", identity.url)
+        monkeypatch.setenv("IDENTITY_HEADER", "not-the-secret")
+        environ = {
+            "AZURE_STORAGE_USE_AAD": "1",
+            "AZURE_STORAGE_ACCOUNT_URL": azurite.account_url,
+            "AZURE_STORAGE_MAX_ATTEMPTS": "1",
+        }
+        with pytest.raises(StorageError) as raised:
+            new_store(environ, "azure").put("ab/one", b"never stored")
+    assert not isinstance(raised.value, StorageUnavailable)
+    assert "DefaultAzureCredential failed to retrieve a token" in str(raised.value)
