@@ -17,9 +17,8 @@ from pathlib import Path
 from azure.storage.blob import BlobServiceClient
 
 from .errors import Unavailable
-from .process import RestartableServer, free_port, require_binary, running
+from .process import HOST, RestartableServer, free_port, require_binary, running
 
-HOST = "127.0.0.1"
 # Azurite's well-known development account (the same in every installation).
 ACCOUNT_NAME = "devstoreaccount1"
 ACCOUNT_KEY = (

@@ -10,7 +10,7 @@ import subprocess
 from .errors import ServerFailed
 from .image import base_image, build, run
 from .odoo_server import START_TIMEOUT, OdooClient
-from .process import free_port, wait_until
+from .process import HOST, free_port, wait_until
 
 # podman stop's default: SIGTERM, then SIGKILL after this many seconds.
 STOP_TIMEOUT = 10
@@ -69,7 +69,7 @@ class OdooContainer(OdooClient):
         self.env = env
         self.port = free_port()
         self.gevent_port = free_port()
-        super().__init__(f"http://127.0.0.1:{self.port}", database)
+        super().__init__(f"http://{HOST}:{self.port}", database)
 
     def run_command(self, *podman_options):
         env_options = [f"--env={name}={value}" for name, value in self.env.items()]

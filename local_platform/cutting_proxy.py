@@ -11,7 +11,8 @@ import contextlib
 import socket
 import threading
 
-HOST = "127.0.0.1"
+from .process import HOST
+
 RECEIVE_SIZE = 64 * 1024
 
 

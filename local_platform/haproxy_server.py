@@ -26,9 +26,8 @@ from pathlib import Path
 
 from odoo_cloud.unavailable_page import raw_response
 
-from .process import RestartableServer, free_port, port_is_open, require_binary
+from .process import HOST, RestartableServer, free_port, port_is_open, require_binary
 
-HOST = "127.0.0.1"
 HEALTH_PATH = "/health/ready"
 LIVE_UPDATE_PATHS = ("/websocket", "/longpolling")
 

@@ -17,7 +17,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-HOST = "127.0.0.1"
+from .process import HOST
+
 TOKEN_LIFETIME = 3600
 
 

@@ -13,9 +13,7 @@ from http import HTTPStatus
 import boto3
 
 from .errors import ServerFailed
-from .process import RestartableServer, free_port, running
-
-HOST = "127.0.0.1"
+from .process import HOST, RestartableServer, free_port, running
 
 # moto accepts any credentials; fixed ones keep the tests reproducible and
 # never reach a real account.

@@ -10,9 +10,7 @@ Everything nginx writes (pid, logs, temporary files) is under its directory.
 import os
 from pathlib import Path
 
-from .process import RestartableServer, free_port, port_is_open, require_binary
-
-HOST = "127.0.0.1"
+from .process import HOST, RestartableServer, free_port, port_is_open, require_binary
 
 # Odoo answers X-Accel-Redirect: /object-storage/<scheme>/<host>/<path>?<query>
 # of the signed URL. Odoo's Content-Type, Content-Disposition and

@@ -17,7 +17,7 @@ from odoo_cloud.config import catalogue_by_name
 from .errors import PlatformError, ServerFailed
 from .odoo_call import SCRIPT as CALL_SCRIPT
 from .odoo_call import call_environ, returned
-from .process import ServerProcess, free_port, wait_until
+from .process import HOST, ServerProcess, free_port, wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 SUITE_ADDONS = sorted(path.parent.name for path in REPO.glob("*/__manifest__.py"))
@@ -240,7 +240,7 @@ class OdooServer(OdooClient):
         self.program = program
         self.port = port or free_port()
         self.gevent_port = free_port()
-        super().__init__(f"http://127.0.0.1:{self.port}", database)
+        super().__init__(f"http://{HOST}:{self.port}", database)
         self.process = None
 
     def start(self):
@@ -250,7 +250,7 @@ class OdooServer(OdooClient):
             self.instance.command(
                 f"--database={self.database}",
                 f"--db-filter=^{re.escape(self.database)}$",
-                "--http-interface=127.0.0.1",
+                f"--http-interface={HOST}",
                 f"--http-port={self.port}",
                 f"--gevent-port={self.gevent_port}",
                 f"--workers={self.workers}",

@@ -15,9 +15,8 @@ import tempfile
 from pathlib import Path
 
 from .errors import ServerFailed
-from .process import RestartableServer, free_port, require_binary
+from .process import HOST, RestartableServer, free_port, require_binary
 
-HOST = "127.0.0.1"
 SUPERUSER = "postgres"
 # Odoo refuses to connect as the superuser ``postgres``.
 ROLE = "odoo"

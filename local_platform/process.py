@@ -16,6 +16,8 @@ import time
 
 from .errors import ServerFailed, Unavailable
 
+# Every server the harness starts listens on loopback only.
+HOST = "127.0.0.1"
 STARTED = []
 _PORTS_HANDED_OUT = set()
 
@@ -43,14 +45,14 @@ def free_port():
     """
     while True:
         with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
+            sock.bind((HOST, 0))
             port = sock.getsockname()[1]
         if port not in _PORTS_HANDED_OUT:
             _PORTS_HANDED_OUT.add(port)
             return port
 
 
-def port_is_open(port, host="127.0.0.1"):
+def port_is_open(port, host=HOST):
     with contextlib.suppress(OSError), socket.create_connection((host, port), 0.2):
         return True
     return False

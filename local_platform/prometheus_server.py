@@ -30,13 +30,13 @@ import yaml
 
 from .errors import ServerFailed
 from .process import (
+    HOST,
     RestartableServer,
     free_port,
     require_binary,
     wait_until,
 )
 
-HOST = "127.0.0.1"
 REPO = Path(__file__).resolve().parents[1]
 ALERT_RULES = REPO / "monitoring" / "prometheus-alerts.yml"
 DASHBOARD = REPO / "monitoring" / "grafana-dashboard.json"

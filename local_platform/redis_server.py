@@ -17,6 +17,7 @@ from redis.crc import key_slot
 
 from .errors import ServerFailed
 from .process import (
+    HOST,
     RestartableServer,
     free_port,
     require_binary,
@@ -24,14 +25,13 @@ from .process import (
     wait_until,
 )
 
-HOST = "127.0.0.1"
 START_TIMEOUT = 15
 
 # Written for every server; ``logfile ""`` sends the output to the process log
 # that ServerProcess keeps, so a failure shows the server's own words.
 BASE_CONFIG = """\
 port {port}
-bind 127.0.0.1
+bind {host}
 dir {dir}
 logfile ""
 daemonize no
@@ -51,7 +51,7 @@ repl-diskless-sync-delay 0
 # failover timeout also bounds the wait before a failed election is retried.
 SENTINEL_CONFIG = """\
 sentinel resolve-hostnames no
-sentinel monitor {name} 127.0.0.1 {master_port} 2
+sentinel monitor {name} {host} {master_port} 2
 sentinel down-after-milliseconds {name} 1000
 sentinel failover-timeout {name} 3000
 sentinel parallel-syncs {name} 1
@@ -91,7 +91,7 @@ class RedisProcess(RestartableServer):
         # Written once: a sentinel rewrites its own file with what it learns,
         # and a restarted sentinel must read that back, not the first version.
         self.config_path.write_text(
-            BASE_CONFIG.format(port=self.port, dir=self.dir) + config
+            BASE_CONFIG.format(host=HOST, port=self.port, dir=self.dir) + config
         )
         self.log_path = self.dir / f"{name}.log"
         self.args = [require_binary("redis-server"), self.config_path]
@@ -181,11 +181,11 @@ class SentinelGroup:
         self.replica = RedisServer(
             base_dir,
             "replica",
-            f"replicaof 127.0.0.1 {self.master.port}\n",
+            f"replicaof {HOST} {self.master.port}\n",
             password=password,
         )
         sentinel_config = SENTINEL_CONFIG.format(
-            name=self.master_name, master_port=self.master.port
+            name=self.master_name, host=HOST, master_port=self.master.port
         )
         if password:
             sentinel_config += f"sentinel auth-pass {self.master_name} {password}\n"

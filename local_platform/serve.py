@@ -32,7 +32,7 @@ from .haproxy_server import HAProxy
 from .odoo_server import OdooInstance, OdooServer
 from .odoo_trees import SUPPORTED_SERIES, usable_tree
 from .postgres_server import PostgresCluster, run_as_postgres
-from .process import free_port, port_is_open, running
+from .process import HOST, free_port, port_is_open, running
 from .redis_server import RedisServer
 from .swift_server import run_swift
 
@@ -161,11 +161,11 @@ def serve(tree, output, stack, started):
     dies for good."""
     output.write(f"Starting the platform, data in {RUN_DIR}\n")
     postgres = start_postgres(stack)
-    output.say("postgres", f"127.0.0.1:{postgres.port}")
+    output.say("postgres", f"{HOST}:{postgres.port}")
     sessions = stack.enter_context(
         running(RedisServer(RUN_DIR, "redis", "appendonly yes\n"))
     )
-    output.say("redis", f"127.0.0.1:{sessions.port}")
+    output.say("redis", f"{HOST}:{sessions.port}")
     swift = stack.enter_context(run_swift(RUN_DIR / "swift"))
     output.say("swift", f"{swift.url} (Swift and S3 APIs)")
     env = odoo_environ(sessions, swift)

@@ -9,9 +9,7 @@ import contextlib
 import socket
 import threading
 
-from .process import wait_until
-
-HOST = "127.0.0.1"
+from .process import HOST, wait_until
 
 
 class StatsdReceiver:

@@ -36,6 +36,7 @@ import swiftclient.client
 
 from .errors import ServerFailed
 from .process import (
+    HOST,
     ServerProcess,
     free_port,
     port_is_open,
@@ -115,7 +116,7 @@ class SwiftCluster:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.proxy_port}"
+        return f"http://{HOST}:{self.proxy_port}"
 
     @property
     def auth_url(self):
@@ -190,7 +191,7 @@ class SwiftCluster:
     def revoke_tokens(self):
         """Make every token issued so far invalid, as their expiry would:
         tempauth keeps its tokens in memcached, which forgets them all."""
-        with socket.create_connection(("127.0.0.1", self.memcached_port), 5) as sock:
+        with socket.create_connection((HOST, self.memcached_port), 5) as sock:
             sock.sendall(b"flush_all\r\n")
             if not sock.recv(64).startswith(b"OK"):
                 raise ServerFailed("memcached refused flush_all")
@@ -259,7 +260,7 @@ def run_swift(base_dir, token_life=None):
             "memcached",
             [
                 binaries["memcached"],
-                *("-l", "127.0.0.1", "-p", ports["memcached"], "-U", "0"),
+                *("-l", HOST, "-p", ports["memcached"], "-U", "0"),
                 *("-u", current_user(), "-m", "16", "-t", "1"),
             ],
             log_dir,
@@ -335,7 +336,7 @@ def server_args(python, script, etc, conf_path):
 
 def http_status(port, path, headers=None):
     """Status of a GET of ``path`` on a loopback port, None if nobody answers."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    connection = http.client.HTTPConnection(HOST, port, timeout=2)
     try:
         connection.request("GET", path, headers=headers or {})
         return connection.getresponse().status
@@ -384,7 +385,7 @@ def server_defaults(etc, port, log_name):
     """[DEFAULT] settings common to every server: requests served by the
     process we start (no forked workers: the machine has few cores)."""
     return {
-        "bind_ip": "127.0.0.1",
+        "bind_ip": HOST,
         "bind_port": port,
         "workers": 0,
         "user": current_user(),
@@ -428,7 +429,7 @@ def write_proxy_conf(etc, port, memcached_port, token_life=None):
         },
         "cache": {
             "use": "egg:swift#memcache",
-            "memcache_servers": f"127.0.0.1:{memcached_port}",
+            "memcache_servers": f"{HOST}:{memcached_port}",
         },
         "s3api": {"use": "egg:swift#s3api", "location": REGION},
         "tempauth": {"use": "egg:swift#tempauth"}
@@ -451,7 +452,7 @@ def build_rings(ring_builder, etc, ports):
     commands = []
     for kind in STORAGE_KINDS:
         builder = str(etc / f"{kind}.builder")
-        device = f"r1z1-127.0.0.1:{ports[kind]}/{DEVICE}"
+        device = f"r1z1-{HOST}:{ports[kind]}/{DEVICE}"
         commands += [
             [builder, "create", str(PART_POWER), "1", "1"],
             [builder, "add", device, "1"],
