@@ -7,6 +7,7 @@ text, which Odoo's web client takes for a lost connection and retries. Both
 carry ``Retry-After`` and are never cached: the outage is over in a moment.
 """
 
+import contextlib
 import html
 import http
 
@@ -40,6 +41,9 @@ Please reload this page in a few seconds.</p>
 </html>
 """
 TEXT = "Service unavailable: {reason} does not answer. Retry shortly.\n"
+# A body larger than this is not read to be refused: its connection is reset.
+DISCARD_LIMIT = 64 * 1024 * 1024
+DISCARD_CHUNK = 1024 * 1024
 # Every 503 of an outage: when to come back, and never from a cache.
 HEADERS = (
     ("Retry-After", str(RETRY_AFTER_SECONDS)),
@@ -61,6 +65,25 @@ def sends_json(environ):
     return content_type.split(";")[0].strip().lower() in JSON_MIMETYPES
 
 
+def discard_unread_body(environ):
+    """Read what is left of the request's body, up to :data:`DISCARD_LIMIT`.
+
+    An outage is often met before the body is read (the session is loaded
+    first). Odoo would then close the connection with the body unread, which
+    resets it: a proxy still forwarding that body (HAProxy) loses the 503
+    with it, and closes its client's connection without an answer.
+    ``werkzeug.request``, Odoo's request, knows how much was read already.
+    """
+    request = environ.get("werkzeug.request")
+    if request is None or (request.content_length or 0) > DISCARD_LIMIT:
+        return
+    # The client may go away meanwhile: werkzeug's stream then raises
+    # ClientDisconnected, a BadRequest, and the answer goes nowhere anyway.
+    with contextlib.suppress(Exception):
+        while request.stream.read(DISCARD_CHUNK):
+            pass
+
+
 class UnavailableResponse:
     """A WSGI application answering 503 because ``reason`` (for instance
     "the session store") does not answer."""
@@ -75,6 +98,7 @@ class UnavailableResponse:
         return "text/html", PAGE.format(reason=html.escape(self.reason))
 
     def __call__(self, environ, start_response):
+        discard_unread_body(environ)
         content_type, text = self._content(environ)
         body = text.encode()
         start_response(

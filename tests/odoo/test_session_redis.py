@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import socket
 import time
 import urllib.parse
 import uuid
@@ -18,6 +19,8 @@ from local_platform.redis_server import run_redis
 LOAD = ("base", "web", "session_redis", "session_gc_noop")
 WEEK = 7 * 24 * 3600
 ADMIN = 2
+# A JSON body larger than the sockets between the client and Odoo hold.
+UPLOAD = b"{" + b" " * (8 * 1024 * 1024) + b"}"
 
 
 @pytest.fixture(scope="module")
@@ -200,6 +203,20 @@ def assert_outage_page(reply):
         assert outside not in reply.text
 
 
+def sent_whole(server, path, body, sid):
+    """The first bytes of the answer to a POST of ``body``, read only once
+    all of it is sent."""
+    host, port = server.url.removeprefix("http://").split(":")
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\n"
+        f"Content-Type: application/json\r\nCookie: session_id={sid}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(head.encode() + body)
+        return connection.recv(4096)
+
+
 def test_redis_outage_answers_503_then_recovers(odoo_server, database, tmp_path):
     # An append-only file keeps the sessions across the Redis restart.
     with run_redis(tmp_path, config="appendonly yes\n") as redis_server:
@@ -219,6 +236,11 @@ def test_redis_outage_answers_503_then_recovers(odoo_server, database, tmp_path)
         )
         assert {reply.status_code for reply in replies} == {503}
         assert "session store does not answer" in replies[0].text
+        # An upload, sent whole before its answer is read, as HAProxy forwards
+        # it: Odoo refuses it before reading the body, which it must still
+        # read, else the connection is reset under the answer.
+        upload = sent_whole(server, "/web/dataset/call_kw", UPLOAD, sid)
+        assert upload.startswith(b"HTTP/1.0 503 Service Unavailable\r\n")
         # A first visit, and a login from the form shown before the outage.
         for path in ("/web/login", "/odoo"):
             url = f"{server.url}{path}"

@@ -1,8 +1,16 @@
 """The 503 of an outage: a page a person can read, a line a program can."""
 
-import pytest
+import io
 
-from odoo_cloud.unavailable_page import RETRY_AFTER_SECONDS, UnavailableResponse
+import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from odoo_cloud.unavailable_page import (
+    DISCARD_LIMIT,
+    RETRY_AFTER_SECONDS,
+    UnavailableResponse,
+)
 
 RESPONSE = UnavailableResponse("the <session> store")
 
@@ -56,3 +64,15 @@ def test_a_head_request_gets_the_headers_only():
     _, headers, body = answer("HEAD")
     assert body == ""
     assert int(headers["Content-Length"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("size", "unread"), [(3_000_000, 0), (DISCARD_LIMIT + 1, DISCARD_LIMIT - 999)]
+)
+def test_the_unread_body_is_read_before_the_answer_up_to_a_limit(size, unread):
+    body = io.BytesIO(bytes(size))
+    environ = EnvironBuilder(method="POST", input_stream=body).get_environ()
+    environ["CONTENT_LENGTH"] = str(size)
+    Request(environ).stream.read(1000)  # what Odoo read itself
+    UnavailableResponse("the session store")(environ, lambda *args: None)
+    assert size - body.tell() == unread
