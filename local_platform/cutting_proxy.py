@@ -4,7 +4,9 @@ while it sends a body does.
 Clients reach the real server through it. Between
 :meth:`CuttingProxy.cut_answers_after` and :meth:`~CuttingProxy.let_answers_through`
 every connection, pooled or new, is closed once the server has sent that
-many bytes on it: a client that retries is cut again.
+many bytes on it: a client that retries is cut again. Between
+:meth:`~CuttingProxy.hold_answers` and :meth:`~CuttingProxy.release_answers`
+answers wait in the proxy, for a test to stop the server in the meantime.
 """
 
 import contextlib
@@ -27,6 +29,10 @@ class CuttingProxy:
         self._limit = None  # bytes an answer may have, None: no limit
         self._generation = 0  # counts the changes of _limit
         self._connections = []
+        # Cleared by hold_answers: answers wait; answer_held is set meanwhile.
+        self._flowing = threading.Event()
+        self._flowing.set()
+        self.answer_held = threading.Event()
         self._acceptor = threading.Thread(target=self._accept, daemon=True)
         self._acceptor.start()
 
@@ -35,6 +41,14 @@ class CuttingProxy:
 
     def let_answers_through(self):
         self._set_limit(None)
+
+    def hold_answers(self):
+        """Keep what the server sends until :meth:`release_answers`."""
+        self.answer_held.clear()
+        self._flowing.clear()
+
+    def release_answers(self):
+        self._flowing.set()
 
     def _set_limit(self, limit):
         with self._lock:
@@ -61,7 +75,11 @@ class CuttingProxy:
                 client, _address = self._listener.accept()
             except OSError:  # shut down
                 return
-            server = socket.create_connection(self.target)
+            try:
+                server = socket.create_connection(self.target)
+            except OSError:  # the server is down: so is the connection
+                _close(client)
+                continue
             self._connections += [client, server]
             for pump, source, sink in (
                 (self._forward_requests, client, server),
@@ -78,6 +96,9 @@ class CuttingProxy:
         generation, sent = None, 0  # bytes sent since the limit last changed
         with _closing(source, sink):
             while data := source.recv(RECEIVE_SIZE):
+                if not self._flowing.is_set():
+                    self.answer_held.set()
+                    self._flowing.wait()
                 with self._lock:
                     limit, current = self._limit, self._generation
                 if generation != current:

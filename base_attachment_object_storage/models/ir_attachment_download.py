@@ -7,6 +7,7 @@ import logging
 
 from odoo import models
 from odoo.http import Stream, request
+from werkzeug.http import parse_content_range_header
 from werkzeug.wsgi import wrap_file
 
 from odoo_cloud.storage import READ_SIZE, Location, ObjectNotFound, StorageUnavailable
@@ -16,6 +17,16 @@ from ..settings import stores
 from .ir_attachment import ObjectStorageUnavailable
 
 _logger = logging.getLogger(__name__)
+
+
+def unavailable(attachment_id, error):
+    """The 503 of a download the store cannot serve now, logged."""
+    _logger.error(
+        "Attachment %s cannot be downloaded now: %s; answering 503.",
+        attachment_id,
+        error,
+    )
+    return ObjectStorageUnavailable("The file storage is unavailable, try again later.")
 
 
 class ObjectStream(Stream):
@@ -62,7 +73,25 @@ class ObjectStream(Stream):
             response = response.make_conditional(
                 environ, accept_ranges=True, complete_length=self.size
             )
-        return redirect_response(self, response) or response
+        offloaded = redirect_response(self, response)
+        if offloaded:
+            return offloaded
+        if response.status_code in (200, 206) and environ["REQUEST_METHOD"] != "HEAD":
+            self._read_ahead(reader, response)
+        return response
+
+    def _read_ahead(self, reader, response):
+        """Fetch the body's first bytes now, while a failing store can still
+        be answered 503: read once the headers are out, it would get werkzeug's
+        500, or a cut body."""
+        if response.status_code == 206:  # werkzeug seeks to the range's start too
+            reader.seek(
+                parse_content_range_header(response.headers["Content-Range"]).start
+            )
+        try:
+            reader.peek(1)
+        except StorageUnavailable as error:
+            raise unavailable(self.attachment_id, error) from error
 
 
 class IrAttachment(models.Model):
@@ -83,15 +112,9 @@ class IrAttachment(models.Model):
             return Stream(type="data", data=b"", size=0, mimetype=self.mimetype,
                           download_name=self.name, etag=self.checksum)  # fmt: skip
         except StorageUnavailable as error:
-            _logger.error(
-                "Attachment %s cannot be downloaded now: %s; answering 503.",
-                self.id,
-                error,
-            )
-            raise ObjectStorageUnavailable(
-                "The file storage is unavailable, try again later."
-            ) from error
+            raise unavailable(self.id, error) from error
         return ObjectStream(
+            attachment_id=self.id,
             fetch=functools.partial(self._file_read, self.store_fname),
             store=store,
             key=location.key,

@@ -4,8 +4,11 @@ The integration tests of the S3, Swift and Azure stores share their
 scenarios: a scenario names the backend it runs on, and gets its store here.
 """
 
+import contextlib
 import uuid
+from urllib.parse import urlsplit
 
+from local_platform.cutting_proxy import CuttingProxy
 from odoo_cloud.config import load
 from odoo_cloud.storage import BACKENDS as STORE_BACKENDS
 from odoo_cloud.storage import StorageError, StorageUnavailable, Stores
@@ -69,3 +72,22 @@ def name_verdicts(environ, scheme, names):
             served[name] = True
         ruled[name] = STORE_BACKENDS[scheme].bucket_name_problem(name) is None
     return served, ruled
+
+
+# The variable holding the address each backend is reached at.
+ENDPOINT_VARIABLES = {
+    "s3": "AWS_HOST",
+    "swift": "SWIFT_AUTH_URL",
+    "azure": "AZURE_STORAGE_ACCOUNT_URL",
+}
+
+
+@contextlib.contextmanager
+def cutting_proxy_for(environ, scheme):
+    """A :class:`CuttingProxy` in front of the server of ``environ`` (the
+    variables of backend ``scheme``), and those variables pointing at it."""
+    variable = ENDPOINT_VARIABLES[scheme]
+    endpoint = urlsplit(environ[variable])
+    with CuttingProxy((endpoint.hostname, endpoint.port)) as proxy:
+        through = endpoint._replace(netloc=f"{proxy.host}:{proxy.port}").geturl()
+        yield proxy, {**environ, variable: through}

@@ -5,13 +5,17 @@ import hashlib
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit
 
 import pytest
 import requests
-from harness.object_stores import BACKENDS, backend_environ, backend_store, new_store
+from harness.object_stores import (
+    BACKENDS,
+    backend_environ,
+    backend_store,
+    cutting_proxy_for,
+    new_store,
+)
 
-from local_platform.cutting_proxy import CuttingProxy
 from odoo_cloud.storage import ObjectNotFound, StorageUnavailable
 from odoo_cloud.storage.azure.store import FIRST_CHUNK
 from odoo_cloud.storage.swift.store import disposition_parts
@@ -142,23 +146,12 @@ def test_stopped_endpoint_fails_with_storage_unavailable(request, swift, backend
     assert store.get("gh/up") == b"before the outage"
 
 
-# The variable holding the address each backend is reached at.
-ENDPOINT_VARIABLES = {
-    "s3": "AWS_HOST",
-    "swift": "SWIFT_AUTH_URL",
-    "azure": "AZURE_STORAGE_ACCOUNT_URL",
-}
-
-
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_body_cut_while_read_fails_with_storage_unavailable(request, backend):
     scheme = backend.split("-", 1)[0]
     environ = backend_environ(request, backend)
-    endpoint = urlsplit(environ[ENDPOINT_VARIABLES[scheme]])
-    with CuttingProxy((endpoint.hostname, endpoint.port)) as proxy:
-        through_proxy = endpoint._replace(netloc=f"{proxy.host}:{proxy.port}")
-        environ[ENDPOINT_VARIABLES[scheme]] = through_proxy.geturl()
-        store = new_store(environ, scheme)
+    with cutting_proxy_for(environ, scheme) as (proxy, through_proxy):
+        store = new_store(through_proxy, scheme)
         data = os.urandom(3_000_000)
         store.put("mn/large", data)
 

@@ -10,9 +10,11 @@ import os
 import re
 import signal
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import in_odoo
 import pytest
+from harness.object_stores import cutting_proxy_for
 from object_storage_backends import b64, create, noise_png, set_location
 
 from local_platform.odoo_call import SCRIPT as CALL_SCRIPT
@@ -168,6 +170,36 @@ def test_outage_fails_creation_cleanly_and_downloads_answer_503(
     )
     assert re.search(unreachable, server.log()), server.log()
     assert f"New attachment not saved: {backend_name} unreachable for " in server.log()
+
+
+def test_a_store_stopped_after_its_head_answers_503_not_500(
+    backend, odoo_server, database, call
+):
+    # Odoo asks the store for the object's size (HEAD), then for its body
+    # (GET): a store that stops in between must not leave werkzeug a 500.
+    data = os.urandom(1_000_000)
+    kept = create(call, "stopped-after-head.bin", data)
+    with cutting_proxy_for(backend.env, backend.scheme) as (proxy, env):
+        server = odoo_server(database, env=env)
+        session = server.login()
+        url = f"{server.url}/web/content/{kept['id']}"
+        session.get(url, timeout=60)  # Odoo logs in to the store, if it must
+        with ThreadPoolExecutor(1) as pool:
+            proxy.hold_answers()
+            download = pool.submit(session.get, url, timeout=60)
+            assert proxy.answer_held.wait(30)  # the HEAD's
+            backend.stop()
+            try:
+                proxy.release_answers()
+                stopped = download.result()
+            finally:
+                backend.start()
+        whole = session.get(url, timeout=60)
+    assert stopped.status_code == 503, stopped.text
+    assert stopped.headers["Retry-After"] == "5"
+    assert f"Attachment {kept['id']} cannot be downloaded now: " in server.log()
+    assert whole.status_code == 200
+    assert whole.content == data
 
 
 MIGRATED = 2000
