@@ -1,10 +1,12 @@
 """``ir.attachment`` content in an object store.
 
-New content goes to ``<scheme>://<write bucket>/<prefix><sha1[:2]>/<sha1>``
+New content goes to
+``<scheme>://<write bucket>/<prefix><namespace>/<sha1[:2]>/<sha1>``
 when ``ir_attachment.location`` names a backend that an installed addon
 provides (``attachment_s3``, ...); every other record keeps being read where
-it is (filestore, database, another bucket). Downloads, garbage collection
-and migration live in the modules named after them.
+it is (filestore, database, another bucket, another database's namespace).
+The namespace, downloads, garbage collection and migration live in the
+modules named after them.
 """
 
 import logging
@@ -101,13 +103,12 @@ class IrAttachment(models.Model):
         scheme = self._object_storage_scheme()
         if not scheme or self._storage() == "db":
             return super()._get_storage_domain()
-        store = self._object_write_store()
         return [
             "|",
             ("db_datas", "!=", False),
             "&",
             ("store_fname", "!=", False),
-            ("store_fname", "not like", f"{store.location('')}%"),
+            ("store_fname", "not like", f"{self._object_write_root()}%"),
         ]
 
     @api.model
@@ -116,7 +117,7 @@ class IrAttachment(models.Model):
         no local path."""
         if not self._object_storage_scheme():
             return super()._get_path(bin_data, sha)
-        key = content_key(sha, stores().key_prefix(self.env.cr.dbname))
+        key = content_key(sha, self._object_key_prefix())
         return str(self._object_write_store().location(key)), None
 
     @api.model

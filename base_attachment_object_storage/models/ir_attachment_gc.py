@@ -4,10 +4,9 @@ import logging
 
 from odoo import api, models
 
-from odoo_cloud.storage import StorageError
-from odoo_cloud.storage.gc import plan_collection
+from odoo_cloud.storage.gc import Database, collect
 
-from ..settings import settings
+from ..settings import settings, stores
 
 _logger = logging.getLogger(__name__)
 
@@ -17,11 +16,18 @@ class IrAttachment(models.Model):
 
     @api.autovacuum
     def _gc_object_storage(self):
-        """Delete the marked objects no committed attachment uses any more."""
+        """Delete the marked objects no committed attachment uses any more,
+        where this database may (``odoo_cloud.storage.gc``)."""
         scheme = self._object_storage_scheme()
         if not scheme or settings()["DISABLE_ATTACHMENT_STORAGE"]:
             return
         store = self._object_write_store()
+        database = Database(
+            identity=self._object_storage_identity(),
+            namespace=self._object_namespace(),
+            write_buckets=frozenset({(store.scheme, store.bucket)}),
+            references=lambda root: self._object_references(root=root),
+        )
         cr = self.env.cr
         # As Odoo's filestore GC: the LOCK must come first in its transaction,
         # so that it sees every attachment committed while it waited.
@@ -39,26 +45,21 @@ class IrAttachment(models.Model):
             [list(set(marks.values()))],
         )
         referenced = {row[0] for row in cr.fetchall()}
-        plan = plan_collection(marks.values(), referenced, scheme, store.bucket)
-        if settings()["ATTACHMENT_STORAGE_GC_DRY_RUN"]:
+        unreferenced = set(marks.values()) - referenced
+        dry_run = settings()["ATTACHMENT_STORAGE_GC_DRY_RUN"]
+        collected = collect(stores(), database, unreferenced, dry_run)
+        if dry_run:
             _logger.info("object storage gc (dry run): %d checked, %d would be deleted",
-                         len(marks), len(plan.delete))  # fmt: skip
+                         len(marks), collected.deleted)  # fmt: skip
             cr.rollback()
             return
-        failed = set()
-        for location in plan.delete:
-            try:
-                store.delete(location.key)
-            except StorageError as error:
-                _logger.warning(
-                    "object storage gc could not delete %s: %s", location, error
-                )
-                failed.add(str(location))
-        done = [mark for mark, location in marks.items() if location not in failed]
+        done = [
+            m for m, location in marks.items() if location not in collected.retained
+        ]
         cr.execute("DELETE FROM object_storage_gc_mark WHERE id = ANY(%s)", [done])
         _logger.info(
-            "object storage gc: %d checked, %d deleted, %d outside %s kept, %d failed",
-            len(marks), len(plan.delete) - len(failed), len(plan.foreign),
-            store.location(""), len(failed),
+            "object storage gc: %d checked, %d deleted, %d kept for later "
+            "(held by another database, or the store failed)",
+            len(marks), collected.deleted, len(collected.retained),
         )  # fmt: skip
         cr.commit()

@@ -81,7 +81,7 @@ class IrAttachment(models.Model):
     @api.model
     def _migrate_to_object_storage(self):
         store = self._object_write_store()
-        prefix = stores().key_prefix(self.env.cr.dbname)
+        prefix = self._object_key_prefix()
         ids = self._attachments_to_move(self._get_storage_domain())
         kept = set(
             self.browse(ids)

@@ -35,7 +35,8 @@ class TestObjectStorage(TransactionCase):
         attachment = self.create(raw)
         checksum = hashlib.sha1(raw).hexdigest()
         location = Location.parse(attachment.store_fname)
-        self.assertEqual(location.key, f"{checksum[:2]}/{checksum}")
+        namespace = self.Attachment._object_namespace()
+        self.assertEqual(location.key, f"{namespace}/{checksum[:2]}/{checksum}")
         self.assertEqual(
             location.bucket, stores().write_bucket(self.scheme, self.env.cr.dbname)
         )
@@ -59,8 +60,7 @@ class TestObjectStorage(TransactionCase):
             attachment = self.create(raw, mimetype)
             self.assertFalse(attachment.store_fname, mimetype)
             self.assertEqual(attachment.db_datas, raw)
-            prefix = stores().key_prefix(self.env.cr.dbname)
-            key = content_key(attachment.checksum, prefix)
+            key = content_key(attachment.checksum, self.Attachment._object_key_prefix())
             self.assertFalse(self.Attachment._object_write_store().exists(key))
 
     def test_records_elsewhere_stay_readable(self):

@@ -24,11 +24,13 @@ class Backend:
     stop: object
     start: object
 
-    def key(self, checksum):
-        return f"{checksum[:2]}/{checksum}"
+    def key(self, checksum, namespace):
+        """The key of content ``checksum`` written by the database whose
+        namespace (:func:`namespace`) is ``namespace``."""
+        return f"{namespace}/{checksum[:2]}/{checksum}"
 
-    def location(self, checksum):
-        return f"{self.scheme}://{self.bucket}/{self.key(checksum)}"
+    def location(self, checksum, namespace):
+        return f"{self.scheme}://{self.bucket}/{self.key(checksum, namespace)}"
 
 
 # Both backends use the same Swift all-in-one: a bucket (container) each.
@@ -81,6 +83,16 @@ def set_location(odoo, database, location):
         "INSERT INTO ir_config_parameter (key, value) "
         f"VALUES ('ir_attachment.location', '{location}') "
         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        dbname=database,
+    )
+
+
+def namespace(odoo, database):
+    """The namespace ``database`` writes new content to: settled as it loads
+    with an object storage location."""
+    return odoo.postgres.psql(
+        "SELECT value FROM ir_config_parameter "
+        "WHERE key = 'attachment_storage.namespace'",
         dbname=database,
     )
 

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import in_odoo
 import pytest
 from harness.object_stores import cutting_proxy_for
-from object_storage_backends import b64, create, noise_png, set_location
+from object_storage_backends import b64, create, namespace, noise_png, set_location
 
 from local_platform.odoo_call import SCRIPT as CALL_SCRIPT
 from local_platform.odoo_call import call_environ, returned
@@ -36,28 +36,35 @@ def call(odoo, database, backend):
     return functools.partial(odoo.call, database, env=backend.env)
 
 
+@pytest.fixture(scope="module")
+def written_by(odoo, database, call):
+    """The namespace of the database in the bucket."""
+    call(in_odoo.load_database)
+    return namespace(odoo, database)
+
+
 def sha1(data):
     return hashlib.sha1(data).hexdigest()
 
 
-def test_attachment_and_partner_image_land_in_the_bucket(backend, call):
+def test_attachment_and_partner_image_land_in_the_bucket(backend, call, written_by):
     data = b"a document " * 1000
     created = create(call, "document.txt", data)
-    assert created["store_fname"] == backend.location(sha1(data))
+    assert created["store_fname"] == backend.location(sha1(data), written_by)
     assert backend.objects(created["store_fname"].split("/", 3)[3]) == data
 
     image = noise_png()
     partner = call(in_odoo.create_partner_image, image_b64=b64(image))
-    assert partner["store_fname"] == backend.location(partner["checksum"])
+    assert partner["store_fname"] == backend.location(partner["checksum"], written_by)
     assert backend.objects(partner["store_fname"].split("/", 3)[3]) == image
 
 
-def test_small_images_and_assets_stay_in_the_database(backend, call):
+def test_small_images_and_assets_stay_in_the_database(backend, call, written_by):
     data = f"body {{ color: red }} /* {os.urandom(8).hex()} */".encode()
     small = create(call, "tiny.css", data)
     assert small["store_fname"] is False
     # 19.0 hands every new content to _file_write, this too: never uploaded.
-    assert backend.objects(backend.key(sha1(data))) is None
+    assert backend.objects(backend.key(sha1(data), written_by)) is None
 
 
 def test_download_streams_with_range_and_etag(backend, odoo_server, database, call):
@@ -102,9 +109,9 @@ def test_garbage_collection(backend, call, scenario):
     ) is kept
 
 
-def test_create_rolled_back_leaves_an_object_the_gc_reclaims(backend, call):
+def test_create_rolled_back_leaves_an_object_the_gc_reclaims(backend, call, written_by):
     data = b"rolled back " * 100
-    key = backend.key(sha1(data))
+    key = backend.key(sha1(data), written_by)
     call(in_odoo.create_rolled_back, data_b64=b64(data))
     assert backend.objects(key) == data
     call(in_odoo.collect_garbage)
@@ -259,8 +266,9 @@ def test_migration_interrupted_by_kill_9_then_resumed(
 
     rows = attachment_rows(odoo, database)
     assert len(rows) == MIGRATED
+    written_by = namespace(odoo, database)
     for fname, checksum in rows:
-        assert fname == backend.location(checksum)
+        assert fname == backend.location(checksum, written_by)
         content = backend.objects(fname.split("/", 3)[3])
         assert content and sha1(content) == checksum
     assert not any(
@@ -275,7 +283,7 @@ def test_migration_interrupted_by_kill_9_then_resumed(
     for fname, size, checksum in (line.split("|") for line in styles):
         assert (fname, int(size) > 0) == ("", True)
         assert not (filestore / checksum[:2] / checksum).exists()
-        assert backend.objects(backend.key(checksum)) is None
+        assert backend.objects(backend.key(checksum, written_by)) is None
 
 
 def test_the_addons_own_tests_pass(odoo, database, backend):
@@ -310,7 +318,9 @@ def test_rolling_back_to_the_filestore_keeps_the_objects(odoo, odoo_database, ba
     data = b"back to the filestore " * 100
     call = functools.partial(odoo.call, database, env=backend.env)
     created = create(call, "rollback.txt", data)
-    assert created["store_fname"] == backend.location(sha1(data))
+    assert created["store_fname"] == backend.location(
+        sha1(data), namespace(odoo, database)
+    )
     set_location(odoo, database, "file")
     call(in_odoo.force_storage)
     (row,) = odoo.postgres.psql(

@@ -15,7 +15,6 @@ from odoo_cloud.storage import (
     Stores,
     content_key,
 )
-from odoo_cloud.storage.gc import plan_collection
 from odoo_cloud.storage.migration import (
     ChecksumMismatch,
     Item,
@@ -23,6 +22,7 @@ from odoo_cloud.storage.migration import (
     fetch_verified,
     upload_to,
 )
+from odoo_cloud.storage.ownership import Root, group_by_root
 
 ENVIRON = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -170,20 +170,25 @@ def test_store_methods_in_process(stores):
         store.get("ab/k")
 
 
-def test_gc_deletes_only_unreferenced_objects_of_the_write_bucket():
-    marked = [
-        "s3://int/ab/unused",
-        "s3://int/cd/used",
-        "s3://prod/ef/unused-in-prod",
-        "swift://int/gh/other-backend",
-        "ij/filestore-path",
-    ]
-    plan = plan_collection(marked, {"s3://int/cd/used"}, "s3", "int")
-    assert plan.delete == [Location("s3", "int", "ab/unused")]
-    assert [str(loc) for loc in plan.foreign] == [
-        "s3://prod/ef/unused-in-prod",
-        "swift://int/gh/other-backend",
-    ]
+def test_keys_group_by_the_namespace_that_wrote_them():
+    namespace = "0b5c6a1e-2f49-11f1-82f2-02fc00000001"
+    checksum = "a" * 40
+    grouped = group_by_root(
+        [
+            f"s3://int/{namespace}/aa/{checksum}",
+            f"s3://int/prod/{namespace}/aa/{checksum}",
+            f"swift://int/{namespace}/aa/{checksum}",
+            f"s3://int/aa/{checksum}",  # written before namespaces
+            f"s3://int/{namespace}/holds/{namespace}",
+            f"aa/{checksum}",  # the filestore
+        ]
+    )
+    assert grouped == {
+        Root("s3", "int", f"{namespace}/"): {f"{namespace}/aa/{checksum}"},
+        Root("s3", "int", f"prod/{namespace}/"): {f"prod/{namespace}/aa/{checksum}"},
+        Root("swift", "int", f"{namespace}/"): {f"{namespace}/aa/{checksum}"},
+    }
+    assert {root.namespace for root in grouped} == {namespace}
 
 
 @pytest.mark.parametrize(
