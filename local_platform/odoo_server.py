@@ -230,6 +230,7 @@ class OdooServer(OdooClient):
         args,
         program=None,
         port=None,
+        database_manager=False,
     ):
         self.instance = instance
         self.log_path = log_path
@@ -238,6 +239,7 @@ class OdooServer(OdooClient):
         self.env = env
         self.args = list(args)
         self.program = program
+        self.database_manager = database_manager
         self.port = port or free_port()
         self.gevent_port = free_port()
         super().__init__(f"http://{HOST}:{self.port}", database)
@@ -249,14 +251,13 @@ class OdooServer(OdooClient):
             f"odoo-bin:{self.port}",
             self.instance.command(
                 f"--database={self.database}",
-                f"--db-filter=^{re.escape(self.database)}$",
+                *self._database_options(),
                 f"--http-interface={HOST}",
                 f"--http-port={self.port}",
                 f"--gevent-port={self.gevent_port}",
                 f"--workers={self.workers}",
                 "--max-cron-threads=1",
                 f"--load={','.join(self.load)}",
-                "--no-database-list",
                 *self.args,
                 program=self.program,
             ),
@@ -267,6 +268,13 @@ class OdooServer(OdooClient):
             self.is_healthy, START_TIMEOUT, f"{self.url}/web/health", self.process
         )
         return self
+
+    def _database_options(self):
+        """Its database alone; with the web database manager, every database
+        whose name starts with its name."""
+        if self.database_manager:
+            return [f"--db-filter=^{re.escape(self.database)}"]
+        return [f"--db-filter=^{re.escape(self.database)}$", "--no-database-list"]
 
     def stop(self):
         if self.process is not None:
@@ -301,10 +309,14 @@ def servers_started(odoo, log_dir):
     servers = []
 
     def start(
-        database, load=("base", "web"), workers=2, env=None, args=(), program=None
-    ):
+        database, load=("base", "web"), workers=2, env=None, args=(), program=None,
+        database_manager=False,
+    ):  # fmt: skip
         log_path = log_dir / f"odoo-{len(servers) + 1}.log"
-        server = OdooServer(odoo, database, log_path, workers, load, env, args, program)
+        server = OdooServer(
+            odoo, database, log_path, workers, load, env, args, program,
+            database_manager=database_manager,
+        )  # fmt: skip
         servers.append(server)
         return server.start()
 

@@ -8,7 +8,8 @@ the suite's (``sys.prefix``): 19.0's ``odoo`` is a namespace package that an
 gevent, and the rest. An environment holds the tree's ``requirements.txt`` as
 the tree pins it, the suite's runtime dependencies and ``odoo_cloud``, the
 tools the Odoo tier runs inside Odoo (``requirements-odoo.txt``), and a
-``.pth`` file that puts the tree on its path.
+``.pth`` file that puts the tree on its path, and the suite's own
+(``odoo-cloud odoo-hook``), which wraps Odoo's database operations.
 
 Run as a script (``make setup``), it builds the environment of every tree.
 The module needs nothing beyond the standard library.
@@ -120,6 +121,7 @@ class OdooTree:
             check=True,
         )  # fmt: skip
         self._path_file().write_text(f"{self.src}\n")
+        subprocess.run([self.python, "-m", "odoo_cloud", "odoo-hook"], check=True)
 
 
 def configured_trees():

@@ -5,6 +5,7 @@ import re
 import sys
 
 from . import config, platform, sessions
+from .odoo_adapter import import_hook
 from .sessions.filesystem import import_sessions, vacuum
 
 
@@ -142,6 +143,13 @@ def age(raw):
     return int(match[1]) * _UNITS[match[2] or "s"]
 
 
+def odoo_hook(args):
+    """Have Odoo's database operations keep object storage files in every
+    process of this Python environment, ``odoo-bin db`` included."""
+    print(f"written: {import_hook.install_pth(args.site_packages)}")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="odoo-cloud", description="Operate the Odoo cloud platform suite."
@@ -190,6 +198,15 @@ def main(argv=None):
     )
     vacuumer.add_argument("--dry-run", action="store_true", help="delete nothing")
     vacuumer.set_defaults(run=sessions_vacuum)
+    hook = commands.add_parser(
+        "odoo-hook",
+        help="have odoo-bin db duplicate, dump, load and drop (and the web "
+        "database manager) keep object storage files: writes odoo-cloud.pth",
+    )
+    hook.add_argument(
+        "--site-packages", help="where (default: this environment's site-packages)"
+    )
+    hook.set_defaults(run=odoo_hook)
     args = parser.parse_args(argv)
     return args.run(args)
 

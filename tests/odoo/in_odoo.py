@@ -234,3 +234,28 @@ def device_revocations(env, user_id):
     """Whether each device log of the user is revoked, by session identifier."""
     logs = env["res.device.log"].search([("user_id", "=", user_id)])
     return {log.session_identifier: log.revoked for log in logs}
+
+
+def read_attachments(env):
+    """``{name: [store_fname, base64 content]}`` of the test's attachments."""
+    found = env["ir.attachment"].search([("name", "=like", "file-%")])
+    return {a.name: [a.store_fname, base64.b64encode(a.raw).decode()] for a in found}
+
+
+def create_named_files(env, files):
+    """An attachment per ``{name: base64 content}``; then as
+    :func:`read_attachments`."""
+    attachments = env["ir.attachment"]
+    for name, data in files.items():
+        attachments.create({"name": name, "raw": base64.b64decode(data)})
+    env.cr.commit()
+    return read_attachments(env)
+
+
+def unlink_and_collect(env, name):
+    """Delete the attachment ``name`` (if any) and collect the garbage; then
+    as :func:`read_attachments`."""
+    env["ir.attachment"].search([("name", "=", name)]).unlink()
+    env.cr.commit()
+    env["ir.attachment"]._gc_object_storage()
+    return read_attachments(env)

@@ -36,6 +36,10 @@ def instruction(name):
     return re.findall(rf"^{name} (.+)$", text, re.M)[-1]
 
 
+def test_the_image_wraps_odoos_database_operations_as_the_test_environments_do():
+    assert "&& /opt/odoo/venv/bin/odoo-cloud odoo-hook" in CONTAINERFILE.read_text()
+
+
 def test_hadolint_passes():
     hadolint = Path(sys.executable).with_name("hadolint")
     linted = subprocess.run(
