@@ -62,7 +62,9 @@ def test_retries_tokens_and_request_dates_follow_the_real_clock(request, frozen)
     azure = backend_store(request, "azure")
     dates = []
     azure._blob("fz/none").exists(
-        raw_request_hook=lambda call: dates.append(call.http_request.headers["x-ms-date"])
+        raw_request_hook=lambda call: dates.append(
+            call.http_request.headers["x-ms-date"]
+        )
     )
     frozen_now = time.time()
     # botocore's adaptive retries, keystone's token expiry, Azure's x-ms-date.
@@ -70,4 +72,7 @@ def test_retries_tokens_and_request_dates_follow_the_real_clock(request, frozen)
     keystone_now = keystoneauth1._utils.before_utcnow()  # what a token expires by
     assert abs(keystone_now.replace(tzinfo=UTC).timestamp() - frozen_now) > YEAR
     (azure_date,) = dates
-    assert abs(email.utils.parsedate_to_datetime(azure_date).timestamp() - frozen_now) > YEAR
+    assert (
+        abs(email.utils.parsedate_to_datetime(azure_date).timestamp() - frozen_now)
+        > YEAR
+    )
