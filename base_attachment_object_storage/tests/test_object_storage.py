@@ -9,24 +9,10 @@ from odoo.tests.common import TransactionCase
 
 from odoo_cloud.storage import Location, content_key
 
+from .common import ObjectStorageCase
 
-class TestObjectStorage(TransactionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.Attachment = cls.env["ir.attachment"]
-        (cls.scheme,) = cls.Attachment._object_storage_schemes()
-        cls.env["ir.config_parameter"].set_param("ir_attachment.location", cls.scheme)
 
-    @classmethod
-    def _request_handler(cls, session, prepared_request, /, **kwargs):
-        # Odoo's test harness, which sees every ``requests`` call, compares the
-        # timeout with a number; python-swiftclient passes a (connect, read)
-        # tuple. It gets the read timeout, the longer one.
-        if isinstance(kwargs.get("timeout"), tuple):
-            kwargs["timeout"] = max(kwargs["timeout"])
-        return super()._request_handler(session, prepared_request, **kwargs)
-
+class TestObjectStorage(ObjectStorageCase, TransactionCase):
     def create(self, raw, mimetype="application/octet-stream", name="file"):
         return self.Attachment.create({"name": name, "raw": raw, "mimetype": mimetype})
 

@@ -16,6 +16,7 @@ import redis.sentinel
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from ..clock import use_real_clock
 from ..config import ConfigError, Problem, mask_url_password
 from ..unreachable import cause
 
@@ -153,6 +154,9 @@ def connect(config):
     work raises :class:`ConfigError` naming them.
     """
     validate(config)
+    # Health checks, retries and a cluster's slot refreshes; the sessions'
+    # own lifetimes are Redis's (TTL) and Odoo's (its clock, frozen or not).
+    use_real_clock("redis")
     options = _options(config)
     url = config["ODOO_SESSION_REDIS_URL"]
     if config["ODOO_SESSION_REDIS_SENTINEL_HOST"]:

@@ -16,10 +16,11 @@ import in_odoo
 import pytest
 from harness.object_stores import cutting_proxy_for
 from object_storage_backends import b64, create, namespace, noise_png, set_location
+from test_session_redis import redis_env
 
 from local_platform.odoo_call import SCRIPT as CALL_SCRIPT
 from local_platform.odoo_call import call_environ, returned
-from local_platform.odoo_server import REPO, clean_environ, run_addon_tests
+from local_platform.odoo_server import REPO, TEST_ADDONS, clean_environ, run_addon_tests
 from local_platform.process import wait_until
 
 
@@ -292,6 +293,26 @@ def test_the_addons_own_tests_pass(odoo, database, backend):
         database,
         [REPO / "base_attachment_object_storage" / "tests"],
         env=backend.env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 passed" in result.stdout
+
+
+def test_odoo_s_test_classes_run_under_a_frozen_clock(
+    odoo, database, backend, redis_server
+):
+    """Create, read, download, offloaded download, GC and a session in Redis,
+    through HttpCase and TransactionCase under ``freeze_time``."""
+    offloaded = {
+        "ATTACHMENT_STORAGE_REDIRECT": "signed-url",
+        "ATTACHMENT_STORAGE_REDIRECT_MIN_SIZE": "1000",
+    }
+    result = run_addon_tests(
+        odoo,
+        database,
+        [TEST_ADDONS / "odoo_cloud_probe" / "tests" / "test_frozen_clock.py"],
+        env={**backend.env, **redis_env(redis_server), **offloaded},
+        args=["--odoo-http"],
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 passed" in result.stdout

@@ -42,6 +42,6 @@ def test_odoo_bin_serves_the_login_page(odoo_server, suite_database, workers):
 
 def test_pytest_odoo_runs_an_addon_s_tests(odoo, odoo_database):
     database = odoo_database(["odoo_cloud_probe"])
-    result = run_addon_tests(odoo, database, [PROBE / "tests"])
+    result = run_addon_tests(odoo, database, [PROBE / "tests" / "test_probe.py"])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout

@@ -4,7 +4,7 @@ through a ``BlobServiceClient`` shared by the process's threads."""
 import contextlib
 import functools
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 import requests
 import requests.adapters
@@ -25,6 +25,7 @@ from azure.storage.blob import (
     generate_blob_sas,
 )
 
+from ...clock import REAL_DATETIME, use_real_clock
 from ...unreachable import cause
 from ..base import (
     READ_SIZE,
@@ -120,9 +121,19 @@ def client_from_config(config):
         "max_chunk_get_size": CHUNK,
     }
     if CONNECTION_STRING in chosen:
-        return BlobServiceClient.from_connection_string(
+        client = BlobServiceClient.from_connection_string(
             config[CONNECTION_STRING].reveal(), **options
         )
+    else:
+        client = BlobServiceClient(*account_and_credential(config, chosen), **options)
+    # Requests' x-ms-date, retries, Entra ID tokens' expiry.
+    use_real_clock("azure")
+    return client
+
+
+def account_and_credential(config, chosen):
+    """The account URL and the credential of a login without a connection
+    string."""
     name = config[ACCOUNT_NAME]
     account_url = config[ACCOUNT_URL] or f"https://{name}.blob.core.windows.net"
     if ACCOUNT_KEY in chosen:
@@ -134,7 +145,7 @@ def client_from_config(config):
         from azure.identity import DefaultAzureCredential
 
         credential = DefaultAzureCredential()
-    return BlobServiceClient(account_url, credential=credential, **options)
+    return account_url, credential
 
 
 class AzureStore(ObjectStore):
@@ -240,13 +251,14 @@ class AzureStore(ObjectStore):
                 "connection string holding it)"
             )
         blob = self._blob(key)
+        expiry = REAL_DATETIME.datetime.now(timezone.utc) + timedelta(seconds=lifetime)
         token = generate_blob_sas(
             blob.account_name,
             self.bucket,
             key,
             account_key=account_key,
             permission=BlobSasPermissions(read=True),
-            expiry=datetime.now(timezone.utc) + timedelta(seconds=lifetime),
+            expiry=expiry,
             content_type=content_type,
             content_disposition=content_disposition,
         )

@@ -7,6 +7,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
+from ...clock import use_real_clock
 from ...unreachable import cause
 from ..base import (
     ObjectBody,
@@ -79,7 +80,7 @@ def client_from_config(config):
     )
     verify = config["AWS_CA_BUNDLE"] or config["AWS_VERIFY"]
     # A session per client: boto3's default session is not safe across threads.
-    return boto3.session.Session().client(
+    client = boto3.session.Session().client(
         "s3",
         endpoint_url=endpoint,
         region_name=region,
@@ -87,6 +88,9 @@ def client_from_config(config):
         config=settings,
         **credentials,
     )
+    # Signatures, presigned URLs, credential refreshes, adaptive retries.
+    use_real_clock("botocore")
+    return client
 
 
 class S3Store(ObjectStore):

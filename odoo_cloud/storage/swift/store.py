@@ -21,7 +21,6 @@ import hashlib
 import hmac
 import json
 import threading
-import time
 import urllib.parse
 
 import keystoneauth1.exceptions
@@ -32,6 +31,7 @@ import swiftclient.client
 import urllib3.exceptions
 from swiftclient.exceptions import ClientException
 
+from ...clock import REAL_TIME, use_real_clock
 from ...unreachable import cause
 from ..base import (
     READ_SIZE,
@@ -157,6 +157,8 @@ def client_from_config(config):
         login = tempauth_login(config, timeout)
     else:
         login = keystone_login(config)
+    # Keystone tokens' expiry.
+    use_real_clock("swiftclient", "keystoneauth1")
     return SwiftClient(login, timeout, config["SWIFT_AUTH_URL"])
 
 
@@ -368,7 +370,7 @@ class SwiftStore(ObjectStore):
         storage = urllib.parse.urlsplit(storage_url)
         # Swift checks the signature of the decoded path.
         path = f"{urllib.parse.unquote(storage.path)}/{self.bucket}/{key}"
-        expires = int(time.time()) + lifetime
+        expires = int(REAL_TIME.time()) + lifetime
         signature = hmac.new(
             self.temp_url_key.encode(),
             f"GET\n{expires}\n{path}".encode(),
