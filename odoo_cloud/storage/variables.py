@@ -12,7 +12,21 @@ from ..config import (
     text,
 )
 from .backends import BACKENDS
+from .descriptor import DB_STAND_IN
+from .keys import MAX_PREFIX_LENGTH, key_problem
 from .redirect import OFF, SIGNED_URL, X_ACCEL_REDIRECT
+
+
+def key_prefix(raw):
+    """A key prefix that keeps every key in its bucket (:mod:`.keys`), of at
+    most :data:`MAX_PREFIX_LENGTH` characters."""
+    if len(raw) > MAX_PREFIX_LENGTH:
+        raise ValueError(f"is longer than {MAX_PREFIX_LENGTH} characters")
+    problem = key_problem(raw.replace("{db}", DB_STAND_IN), prefix=True)
+    if problem:
+        raise ValueError(problem)
+    return raw
+
 
 SHARED = grouped(
     "attachments",
@@ -24,9 +38,11 @@ SHARED = grouped(
     ),
     Variable(
         "ATTACHMENT_STORAGE_KEY_PREFIX",
-        text,
+        key_prefix,
         default="",
-        help="Prefix of every object key; `{db}` becomes the database name.",
+        help="Prefix of every object key; `{db}` becomes the database name. "
+        f"Up to {MAX_PREFIX_LENGTH} letters, digits, `.`, `-`, `_` and `/`; "
+        "no leading `/`, no `//`, `/./` or `/../`.",
     ),
     Variable(
         "ATTACHMENT_STORAGE_FORCE_DB",
