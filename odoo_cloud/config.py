@@ -16,9 +16,15 @@ import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-MASK = "********"
+from .masking import MASK, mask
+
+# No variable needs more (a connection string with a SAS token is a few
+# hundred characters); a longer value is a mistake, refused.
+MAX_VALUE_LENGTH = 4096
+# A refused value longer than this is named, not shown.
+MAX_SHOWN_LENGTH = 256
 # Read before the others: the defaults of some depend on it, and ``odoo-cloud
 # check --env`` or Odoo's ``running_env`` option may stand in for it.
 RUNNING_ENV = "RUNNING_ENV"
@@ -259,16 +265,6 @@ def networks(raw):
     return Networks(items)
 
 
-def mask_url_password(value):
-    """``value`` with the password of its user-info part masked."""
-    parts = urlsplit(value)
-    if parts.password is None:
-        return value
-    user = parts.username or ""
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{host}"))
-
-
 @dataclass(frozen=True)
 class Variable:
     name: str
@@ -298,9 +294,7 @@ class Variable:
             return MASK
         if isinstance(value, bool):
             return "true" if value else "false"
-        if isinstance(value, str) and "://" in value:
-            return mask_url_password(value)
-        return str(value)
+        return mask(str(value))
 
 
 @dataclass(frozen=True)
@@ -401,6 +395,16 @@ def _raw(variable, environ, running_env_option, running_env_argument):
     return name, raw, "env" if name == variable.name else f"env {name}"
 
 
+def _shown(variable, raw):
+    """How the refused value ``raw`` of ``variable`` may be shown: masked,
+    and not at all when too long to read."""
+    if variable.secret:
+        return MASK
+    if len(raw) > MAX_SHOWN_LENGTH:
+        return None
+    return repr(mask(raw))
+
+
 def _read(variable, raw, source, running_env):
     if raw is None or raw.strip() == "":
         env_defaults = dict(variable.env_defaults)
@@ -408,6 +412,8 @@ def _read(variable, raw, source, running_env):
             source = f"default in {running_env}"
             return Setting(variable, env_defaults[running_env], source)
         return Setting(variable, variable.default, "default")
+    if len(raw) > MAX_VALUE_LENGTH:
+        raise ValueError(f"is longer than {MAX_VALUE_LENGTH} characters")
     value = variable.parse(raw)
     return Setting(variable, Secret(value) if variable.secret else value, source)
 
@@ -430,8 +436,7 @@ def parse(environ=None, running_env_option=None, running_env_argument=None):
         try:
             settings[variable.name] = _read(variable, raw, source, running_env)
         except ValueError as error:
-            shown = MASK if variable.secret else repr(raw)
-            problems.append(Problem(name, shown, str(error)))
+            problems.append(Problem(name, _shown(variable, raw), mask(str(error))))
     ordered = {v.name: settings[v.name] for v in declared if v.name in settings}
     return Config(ordered), problems
 

@@ -161,27 +161,24 @@ def test_env_file_values(tmp_path, line, value):
 
 
 @pytest.mark.parametrize(
-    ("line", "message"),
+    "line",
     [
-        ("hunter2", "line 3: expected NAME=value, found no '='."),
-        (
-            "MY VAR=hunter2",
-            "line 3: 'MY VAR' is not a variable name "
-            "(letters, digits and _, not starting with a digit).",
-        ),
-        ("1A=hunter2", "line 3: '1A' is not a variable name"),
+        "hunter2",
+        "MY VAR=hunter2",
+        "1A=hunter2",
+        # A space for the '=': the name holds the value, and its '=' padding
+        # makes an '=' anyway.
+        "AZURE_STORAGE_ACCOUNT_KEY hunter2==",
     ],
 )
-def test_check_env_file_refuses_a_malformed_line(
-    monkeypatch, capsys, tmp_path, line, message
-):
+def test_check_env_file_refuses_a_malformed_line(monkeypatch, capsys, tmp_path, line):
     path = tmp_path / "bad.env"
     path.write_text(f"# comment\nRUNNING_ENV=dev\n{line}\n")
     with pytest.raises(SystemExit) as exit_:
         run_check(monkeypatch, capsys, "--env-file", str(path))
     _, err = capsys.readouterr()
     assert exit_.value.code == 2
-    assert f"argument --env-file: {path}, {message}" in err
+    assert f"argument --env-file: {path}, line 3: expected NAME=value" in err
     assert "hunter2" not in err
 
 
