@@ -234,3 +234,32 @@ def test_console_script_exit_code():
     )
     assert result.returncode == 2
     assert "ODOO_SESSION_REDIS_PORT='abc'" in result.stderr
+
+
+# Values holding the secret "hunter2" in each form it takes, valid or refused.
+SECRET_FORMS = {
+    "ODOO_SESSION_REDIS_URL": [
+        "redis://:hunter2@host:notaport",
+        "redis://alice:hunter2@host/0",
+        "redis://host/0?password=hunter2",
+    ],
+    "AWS_HOST": ["https://AKIA:hunter2@s3.example:port", "https://hunter2@s3.example"],
+    "AZURE_STORAGE_ACCOUNT_URL": [
+        "https://acme.blob.core.windows.net/?sv=2022-11-02&sig=hunter2",
+        "https://acme.blob.core.windows.net:x/?sv=2022-11-02&sig=hunter2",
+    ],
+    "AZURE_STORAGE_CONNECTION_STRING": [
+        "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=hunter2;"
+    ],
+    "SWIFT_AUTH_URL": ["https://swift.example/auth?X-Amz-Signature=hunter2"],
+}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [(name, value) for name, values in SECRET_FORMS.items() for value in values],
+)
+def test_check_never_prints_a_secret_valid_or_not(monkeypatch, capsys, variable, value):
+    _, out, err = run_check(monkeypatch, capsys, "--all", **{variable: value})
+    assert variable in out + err
+    assert "hunter2" not in out + err
