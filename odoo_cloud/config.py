@@ -119,7 +119,20 @@ def integer(minimum=None, maximum=None, unit="a whole number"):
 
 
 port = integer(1, 65535, unit="a TCP/UDP port number (1-65535)")
-seconds = integer(1, unit="a whole number of seconds")
+# The longest wait a timeout may be: the libraries under the suite turn a
+# timeout into milliseconds in a 32-bit int (poll()) or nanoseconds in a
+# 64-bit one (Python's sockets), and a day is far past any useful wait.
+MAX_TIMEOUT = 24 * 3600
+# The longest lifetime of a session or grace period: Redis refuses an expiry
+# whose date overflows 64-bit milliseconds, PostgreSQL an interval past its
+# range; past ten years, a lifetime is a mistake.
+MAX_LIFETIME = 10 * 365 * 24 * 3600
+seconds = integer(1, MAX_TIMEOUT, unit="a whole number of seconds")
+
+
+def lifetime(minimum=1, maximum=MAX_LIFETIME):
+    """A whole number of seconds from ``minimum`` to ``maximum``."""
+    return integer(minimum, maximum, unit="a whole number of seconds")
 
 
 def text(raw):
@@ -164,13 +177,14 @@ def storage_rules(raw):
 
 
 def duration(raw):
-    """A positive number of seconds; fractions allowed (``0.5``)."""
+    """A timeout: a number of seconds above 0 and up to :data:`MAX_TIMEOUT`;
+    fractions allowed (``0.5``)."""
     try:
         number = float(raw.strip())
     except ValueError:
         raise ValueError("is not a number of seconds") from None
-    if not number > 0 or number == float("inf"):
-        raise ValueError("must be a number of seconds > 0")
+    if not 0 < number <= MAX_TIMEOUT:
+        raise ValueError(f"must be a number of seconds > 0 and <= {MAX_TIMEOUT}")
     return number
 
 

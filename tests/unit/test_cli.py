@@ -263,3 +263,31 @@ def test_check_never_prints_a_secret_valid_or_not(monkeypatch, capsys, variable,
     _, out, err = run_check(monkeypatch, capsys, "--all", **{variable: value})
     assert variable in out + err
     assert "hunter2" not in out + err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("ATTACHMENT_STORAGE_REDIRECT_TTL", "604801"),  # S3: a week at most
+        ("ODOO_SESSION_REDIS_EXPIRATION", "9223372036854775807"),
+        ("ODOO_SESSION_REDIS_EXPIRATION_ANONYMOUS", "0"),
+        ("ODOO_SESSION_REDIS_SOCKET_TIMEOUT", "1e20"),
+        ("ODOO_HEALTH_TIMEOUT", "1e308"),
+        ("ODOO_HEALTH_TIMEOUT", "nan"),
+        ("AWS_READ_TIMEOUT", "86401"),
+        ("AWS_MAX_ATTEMPTS", "1000"),
+        ("ATTACHMENT_STORAGE_GC_GRACE", "99999999999"),
+        ("ATTACHMENT_STORAGE_BATCH_SIZE", "10000000"),
+        ("ATTACHMENT_STORAGE_REDIRECT_MIN_SIZE", str(2**63)),
+        ("ATTACHMENT_STORAGE_REDIRECT_LOCATION", "/files/\r\nX-Injected: 1"),
+        ("SWIFT_WRITE_CONTAINER", ".."),
+        ("AWS_BUCKETNAME", "."),
+        ("ATTACHMENT_STORAGE_KEY_PREFIX", "x" * 10_000_000),
+        ("STATSD_PREFIX", "x" * 5000),
+    ],
+)
+def test_check_refuses_a_value_out_of_its_bounds(monkeypatch, capsys, variable, value):
+    code, _, err = run_check(monkeypatch, capsys, **{variable: value})
+    assert code == 2
+    assert err.startswith(variable)
+    assert len(err) < 400
