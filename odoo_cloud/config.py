@@ -115,6 +115,7 @@ def integer(minimum=None, maximum=None, unit="a whole number"):
             raise ValueError(f"must be {unit} <= {maximum}")
         return number
 
+    parse_integer.bounds = (minimum, maximum)
     return parse_integer
 
 
@@ -186,6 +187,9 @@ def duration(raw):
     if not 0 < number <= MAX_TIMEOUT:
         raise ValueError(f"must be a number of seconds > 0 and <= {MAX_TIMEOUT}")
     return number
+
+
+duration.bounds = ("> 0", MAX_TIMEOUT)
 
 
 def existing_file(raw):
@@ -378,9 +382,11 @@ def reference():
             default += f", `{variable.display(value)}` in {env}"
         secret = "yes" if variable.secret else ""
         names = "".join(f" (old name `{alias}`)" for alias in variable.aliases)
-        rows.append(
-            f"| `{variable.name}`{names} | {default} | {secret} | {variable.help} |"
-        )
+        meaning = variable.help
+        bounds = getattr(variable.parse, "bounds", None)
+        if bounds and bounds[1] is not None:
+            meaning += f" From {bounds[0]} to {bounds[1]}."
+        rows.append(f"| `{variable.name}`{names} | {default} | {secret} | {meaning} |")
     return "\n".join(rows) + "\n"
 
 
