@@ -16,6 +16,9 @@ from .keys import bucket_problem, key_problem
 
 # Big enough that Python's per-read overhead is small next to the copy.
 READ_SIZE = 256 * 1024
+# The Cache-Control of a signed URL's answer: Odoo's for a private
+# attachment, which no shared cache keeps.
+SIGNED_CACHE_CONTROL = "no-cache, private"
 
 
 class StorageError(Exception):

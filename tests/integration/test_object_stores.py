@@ -97,6 +97,7 @@ def test_a_signed_url_serves_the_object_without_credentials(store):
     reply = requests.get(url, timeout=30)
     assert reply.status_code == 200 and reply.content == data
     assert reply.headers["Content-Type"] == "application/pdf"
+    assert reply.headers["Cache-Control"] == "no-cache, private"
     # Swift spells it its own way: the same type and file name.
     disposition = reply.headers["Content-Disposition"]
     assert disposition_parts(disposition) == ("attachment", "résumé 2026.pdf")

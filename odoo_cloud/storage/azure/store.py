@@ -28,6 +28,7 @@ from azure.storage.blob import (
 from ...unreachable import cause
 from ..base import (
     READ_SIZE,
+    SIGNED_CACHE_CONTROL,
     NoSignedURL,
     ObjectBody,
     ObjectInfo,
@@ -249,5 +250,6 @@ class AzureStore(ObjectStore):
             expiry=datetime.now(timezone.utc) + timedelta(seconds=lifetime),
             content_type=content_type,
             content_disposition=content_disposition,
+            cache_control=SIGNED_CACHE_CONTROL,
         )
         return f"{blob.url}?{token}"
