@@ -31,6 +31,12 @@ from .process import HOST, RestartableServer, free_port, port_is_open, require_b
 HEALTH_PATH = "/health/ready"
 LIVE_UPDATE_PATHS = ("/websocket", "/longpolling")
 
+# option httplog's line, the path in place of the request line: a query
+# string may carry a credential (?password=, a signed URL's sig=).
+LOG_FORMAT = (
+    "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc "
+    r"%ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs \"%HM %HP %HV\""
+)
 CONFIG = """\
 global
     log stdout format raw local0
@@ -40,7 +46,7 @@ global
 defaults
     mode http
     log global
-    option httplog
+    log-format "{log_format}"
     option forwardfor
     timeout connect 5s
     timeout client 60s
@@ -136,6 +142,7 @@ class HAProxy(RestartableServer):
         self.config_path.write_text(
             CONFIG.format(
                 errorfiles="\n".join(errorfiles),
+                log_format=LOG_FORMAT,
                 socket=self.socket_path,
                 host=HOST,
                 port=self.port,

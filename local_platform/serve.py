@@ -169,6 +169,9 @@ def serve(tree, output, stack, started):
     swift = stack.enter_context(run_swift(RUN_DIR / "swift"))
     output.say("swift", f"{swift.url} (Swift and S3 APIs)")
     env = odoo_environ(sessions, swift)
+    # It holds the store's secret: its owner's alone, even when it existed.
+    ENV_PATH.touch(mode=0o600)
+    ENV_PATH.chmod(0o600)
     ENV_PATH.write_text(env_file(env))
     installer = OdooInstance(tree, postgres, RUN_DIR / "odoo")
     if is_installed(postgres):

@@ -15,18 +15,17 @@ from odoo.tools import config as odoo_config
 from werkzeug.wsgi import ClosingIterator
 
 from odoo_cloud import logs
-from odoo_cloud.config import ConfigError, load
+from odoo_cloud.config import load
+from odoo_cloud.startup import refusing_to_start
 
 _logger = logging.getLogger(__name__)
 
 
+@refusing_to_start("logging_json")
 def post_load():
-    try:
-        config = load(
-            running_env_option=odoo_config.get("running_env"), groups=("logging",)
-        )
-    except ConfigError as error:
-        raise SystemExit(f"logging_json: invalid configuration:\n{error}") from None
+    config = load(
+        running_env_option=odoo_config.get("running_env"), groups=("logging",)
+    )
     if config["ODOO_LOGGING_JSON"]:
         install(config)
 

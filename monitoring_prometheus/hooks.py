@@ -21,6 +21,7 @@ from odoo.tools import config as odoo_config
 from odoo_cloud import config, health
 from odoo_cloud.metrics import instrumentation, probes, prometheus, subscribe
 from odoo_cloud.sessions import is_redis_store
+from odoo_cloud.startup import refusing_to_start
 from odoo_cloud.storage import configured_stores
 
 from . import server_options
@@ -28,19 +29,15 @@ from . import server_options
 _logger = logging.getLogger(__name__)
 
 
+@refusing_to_start("monitoring_prometheus")
 def post_load():
-    try:
-        settings = config.load(
-            running_env_option=odoo_config.get("running_env"), groups=("metrics",)
-        )
-        path, temporary = prometheus.prepare_directory(
-            settings["PROMETHEUS_MULTIPROC_DIR"], joining=odoo.evented
-        )
-        sink = prometheus.PrometheusSink(path)
-    except config.ConfigError as error:
-        raise SystemExit(
-            f"monitoring_prometheus: {'; '.join(map(str, error.problems))}"
-        ) from None
+    settings = config.load(
+        running_env_option=odoo_config.get("running_env"), groups=("metrics",)
+    )
+    path, temporary = prometheus.prepare_directory(
+        settings["PROMETHEUS_MULTIPROC_DIR"], joining=odoo.evented
+    )
+    sink = prometheus.PrometheusSink(path)
     if temporary and not odoo.evented:
         atexit.register(remove_directory, path, os.getpid())
     subscribe(sink)
@@ -48,7 +45,9 @@ def post_load():
     endpoints = probes.Probes(
         sink,
         prometheus.MetricsAccess.from_config(settings),
-        functools.partial(readiness_checks, settings["ODOO_HEALTH_TIMEOUT"]),
+        functools.partial(
+            readiness_checks, settings["ODOO_HEALTH_TIMEOUT"], redis_asked(settings)
+        ),
         settings["ODOO_HEALTH_TIMEOUT"],
     ).endpoints
     meter.endpoints.update(endpoints)
@@ -67,9 +66,24 @@ def remove_directory(path, owner_pid):
         prometheus.remove_directory(path)
 
 
-def readiness_checks(timeout):
+def redis_asked(settings):
+    """Whether ODOO_SESSION_REDIS asks for sessions in Redis; a value that
+    does not parse counts as asking (session_redis refuses it)."""
+    setting = settings.settings.get("ODOO_SESSION_REDIS")
+    return setting is None or setting.value
+
+
+def sessions_not_in_redis():
+    raise RuntimeError(
+        "ODOO_SESSION_REDIS is on, but sessions are not in Redis: "
+        "session_redis is not in --load"
+    )
+
+
+def readiness_checks(timeout, redis_wanted):
     """The checks of this process now: the session store is replaced by
-    ``session_redis``, which may load after this addon."""
+    ``session_redis``, which may load after this addon; Redis is checked
+    whenever it is asked for, and fails when session_redis did not load."""
     checks = {
         "database": health.database_check(
             functools.partial(connect, timeout=timeout), database_names()
@@ -78,6 +92,8 @@ def readiness_checks(timeout):
     session_store = odoo.http.root.session_store
     if is_redis_store(session_store):
         checks["redis"] = session_store.sessions.check
+    elif redis_wanted:
+        checks["redis"] = sessions_not_in_redis
     stores = configured_stores(odoo_config.get("running_env"))
     if stores.write_schemes():
         checks["object_store"] = health.object_store_check(

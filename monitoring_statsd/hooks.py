@@ -13,23 +13,20 @@ from odoo.tools import config as odoo_config
 from odoo_cloud import config
 from odoo_cloud.metrics import instrumentation, subscribe
 from odoo_cloud.metrics.statsd import StatsdSink
+from odoo_cloud.startup import refusing_to_start
 
 _logger = logging.getLogger(__name__)
 
 
+@refusing_to_start("monitoring_statsd")
 def post_load():
-    try:
-        settings = config.load(
-            running_env_option=odoo_config.get("running_env"), groups=("metrics",)
-        )
-        if not settings["ODOO_STATSD"]:
-            _logger.info("ODOO_STATSD is off: no metrics sent to statsd")
-            return
-        sink = StatsdSink.from_config(settings)
-    except config.ConfigError as error:
-        raise SystemExit(
-            f"monitoring_statsd: {'; '.join(map(str, error.problems))}"
-        ) from None
+    settings = config.load(
+        running_env_option=odoo_config.get("running_env"), groups=("metrics",)
+    )
+    if not settings["ODOO_STATSD"]:
+        _logger.info("ODOO_STATSD is off: no metrics sent to statsd")
+        return
+    sink = StatsdSink.from_config(settings)
     subscribe(sink)
     instrumentation.instrument(odoo)
     _logger.info(

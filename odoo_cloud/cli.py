@@ -79,14 +79,12 @@ def env_file(path):
         if not line or line.startswith("#"):
             continue
         name, equals, value = re.sub(r"^export\s+", "", line).partition("=")
-        if not equals:
+        if not equals or not _VARIABLE_NAME.fullmatch(name):
+            # Not even the name: a space for the '=' makes it hold the value.
             raise argparse.ArgumentTypeError(
-                f"{path}, line {number}: expected NAME=value, found no '='."
-            )
-        if not _VARIABLE_NAME.fullmatch(name):
-            raise argparse.ArgumentTypeError(
-                f"{path}, line {number}: {name!r} is not a variable name "
-                "(letters, digits and _, not starting with a digit)."
+                f"{path}, line {number}: expected NAME=value, NAME made of "
+                "letters, digits and _, not starting with a digit, right "
+                "before the '=' (the line is not shown: it may hold a secret)."
             )
         if len(value) >= 2 and value[0] == value[-1] and value[0] in _QUOTES:
             value = value[1:-1]

@@ -16,9 +16,15 @@ import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-MASK = "********"
+from .masking import MASK, mask
+
+# No variable needs more (a connection string with a SAS token is a few
+# hundred characters); a longer value is a mistake, refused.
+MAX_VALUE_LENGTH = 4096
+# A refused value longer than this is named, not shown.
+MAX_SHOWN_LENGTH = 256
 # Read before the others: the defaults of some depend on it, and ``odoo-cloud
 # check --env`` or Odoo's ``running_env`` option may stand in for it.
 RUNNING_ENV = "RUNNING_ENV"
@@ -109,11 +115,25 @@ def integer(minimum=None, maximum=None, unit="a whole number"):
             raise ValueError(f"must be {unit} <= {maximum}")
         return number
 
+    parse_integer.bounds = (minimum, maximum)
     return parse_integer
 
 
 port = integer(1, 65535, unit="a TCP/UDP port number (1-65535)")
-seconds = integer(1, unit="a whole number of seconds")
+# The longest wait a timeout may be: the libraries under the suite turn a
+# timeout into milliseconds in a 32-bit int (poll()) or nanoseconds in a
+# 64-bit one (Python's sockets), and a day is far past any useful wait.
+MAX_TIMEOUT = 24 * 3600
+# The longest lifetime of a session or grace period: Redis refuses an expiry
+# whose date overflows 64-bit milliseconds, PostgreSQL an interval past its
+# range; past ten years, a lifetime is a mistake.
+MAX_LIFETIME = 10 * 365 * 24 * 3600
+seconds = integer(1, MAX_TIMEOUT, unit="a whole number of seconds")
+
+
+def lifetime(minimum=1, maximum=MAX_LIFETIME):
+    """A whole number of seconds from ``minimum`` to ``maximum``."""
+    return integer(minimum, maximum, unit="a whole number of seconds")
 
 
 def text(raw):
@@ -158,14 +178,18 @@ def storage_rules(raw):
 
 
 def duration(raw):
-    """A positive number of seconds; fractions allowed (``0.5``)."""
+    """A timeout: a number of seconds above 0 and up to :data:`MAX_TIMEOUT`;
+    fractions allowed (``0.5``)."""
     try:
         number = float(raw.strip())
     except ValueError:
         raise ValueError("is not a number of seconds") from None
-    if not number > 0 or number == float("inf"):
-        raise ValueError("must be a number of seconds > 0")
+    if not 0 < number <= MAX_TIMEOUT:
+        raise ValueError(f"must be a number of seconds > 0 and <= {MAX_TIMEOUT}")
     return number
+
+
+duration.bounds = ("> 0", MAX_TIMEOUT)
 
 
 def existing_file(raw):
@@ -259,16 +283,6 @@ def networks(raw):
     return Networks(items)
 
 
-def mask_url_password(value):
-    """``value`` with the password of its user-info part masked."""
-    parts = urlsplit(value)
-    if parts.password is None:
-        return value
-    user = parts.username or ""
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{host}"))
-
-
 @dataclass(frozen=True)
 class Variable:
     name: str
@@ -298,9 +312,7 @@ class Variable:
             return MASK
         if isinstance(value, bool):
             return "true" if value else "false"
-        if isinstance(value, str) and "://" in value:
-            return mask_url_password(value)
-        return str(value)
+        return mask(str(value))
 
 
 @dataclass(frozen=True)
@@ -370,9 +382,11 @@ def reference():
             default += f", `{variable.display(value)}` in {env}"
         secret = "yes" if variable.secret else ""
         names = "".join(f" (old name `{alias}`)" for alias in variable.aliases)
-        rows.append(
-            f"| `{variable.name}`{names} | {default} | {secret} | {variable.help} |"
-        )
+        meaning = variable.help
+        bounds = getattr(variable.parse, "bounds", None)
+        if bounds and bounds[1] is not None:
+            meaning += f" From {bounds[0]} to {bounds[1]}."
+        rows.append(f"| `{variable.name}`{names} | {default} | {secret} | {meaning} |")
     return "\n".join(rows) + "\n"
 
 
@@ -401,6 +415,16 @@ def _raw(variable, environ, running_env_option, running_env_argument):
     return name, raw, "env" if name == variable.name else f"env {name}"
 
 
+def _shown(variable, raw):
+    """How the refused value ``raw`` of ``variable`` may be shown: masked,
+    and not at all when too long to read."""
+    if variable.secret:
+        return MASK
+    if len(raw) > MAX_SHOWN_LENGTH:
+        return None
+    return repr(mask(raw))
+
+
 def _read(variable, raw, source, running_env):
     if raw is None or raw.strip() == "":
         env_defaults = dict(variable.env_defaults)
@@ -408,6 +432,8 @@ def _read(variable, raw, source, running_env):
             source = f"default in {running_env}"
             return Setting(variable, env_defaults[running_env], source)
         return Setting(variable, variable.default, "default")
+    if len(raw) > MAX_VALUE_LENGTH:
+        raise ValueError(f"is longer than {MAX_VALUE_LENGTH} characters")
     value = variable.parse(raw)
     return Setting(variable, Secret(value) if variable.secret else value, source)
 
@@ -430,8 +456,7 @@ def parse(environ=None, running_env_option=None, running_env_argument=None):
         try:
             settings[variable.name] = _read(variable, raw, source, running_env)
         except ValueError as error:
-            shown = MASK if variable.secret else repr(raw)
-            problems.append(Problem(name, shown, str(error)))
+            problems.append(Problem(name, _shown(variable, raw), mask(str(error))))
     ordered = {v.name: settings[v.name] for v in declared if v.name in settings}
     return Config(ordered), problems
 

@@ -25,7 +25,8 @@ import uuid
 
 import orjson
 
-from odoo_cloud.config import MASK, Variable, boolean, catalogue, choice, grouped
+from odoo_cloud.config import Variable, boolean, catalogue, choice, grouped
+from odoo_cloud.masking import KEY_HINTS, MASK, mask, mentions
 
 try:  # python-json-logger >= 3.1
     from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
@@ -97,48 +98,15 @@ def current_request_id():
 
 # --- redaction ---------------------------------------------------------------
 
-_SENSITIVE = r"passw|pwd|secret|token|api[_-]?key|authorization|cookie|session_id"
-_KEY = rf"[\w.-]*(?:{_SENSITIVE})[\w.-]*"
-# Substring tests on the lowercased text, much faster than a case-blind regex:
-# the words of _SENSITIVE, then what makes the patterns below worth running.
-_KEY_HINTS = ("passw", "pwd", "secret", "token", "api_key", "apikey", "api-key")
-_KEY_HINTS += ("authorization", "cookie", "session_id")
-_TEXT_HINTS = (*_KEY_HINTS, "bearer", "basic", "://")
-_PATTERNS = (
-    # An HTTP header line: "Authorization: Basic ...", "Cookie: a=b; c=d".
-    (
-        re.compile(
-            r"\b((?:proxy-)?authorization|(?:set-)?cookie)(\s*:\s*)[^\r\n]+", re.I
-        ),
-        rf"\1\2{MASK}",
-    ),
-    # A quoted key and value, as in a dict repr or JSON: 'password': 'x'.
-    (
-        re.compile(rf"""(["'])({_KEY})\1(\s*[:=]\s*)(["'])(?:\\.|(?!\4).)*\4""", re.I),
-        rf"\1\2\1\3\4{MASK}\4",
-    ),
-    # key=value, as in a query string or keyword arguments: password=x.
-    (re.compile(rf"\b({_KEY})(\s*[=:]\s*)[^\s&;,'\"]+", re.I), rf"\1\2{MASK}"),
-    (re.compile(r"\b(bearer|basic)\s+[\w.~+/=-]+", re.I), rf"\1 {MASK}"),
-    # The password of a URL: scheme://user:password@host.
-    (re.compile(r"(\w://[^\s/:@]*:)[^\s/@]+@"), rf"\1{MASK}@"),
-)
 _MAX_DEPTH = 8
-
-
-def _mentions(text, hints):
-    lowered = text.lower()
-    for hint in hints:  # noqa: SIM110 - any() over a generator is twice slower
-        if hint in lowered:
-            return True
-    return False
 
 
 class Redactor:
     """Masks secrets in text and in nested extra fields.
 
-    Two nets: patterns for what a secret looks like (a password field, an
-    ``Authorization`` header, a URL's password) and the literal values of
+    Two nets: what a secret looks like (:func:`odoo_cloud.masking.mask`: a
+    password field, an ``Authorization`` header, a URL's password) and the
+    literal values of
     the suite's own secret variables, wherever they appear.
     """
 
@@ -158,10 +126,7 @@ class Redactor:
         for secret in self.secrets:
             if secret in value:
                 value = value.replace(secret, MASK)
-        if _mentions(value, _TEXT_HINTS):
-            for pattern, replacement in _PATTERNS:
-                value = pattern.sub(replacement, value)
-        return value
+        return mask(value)
 
     def value(self, value, depth=0):
         """``value`` with its secrets masked: sensitive keys lose their value."""
@@ -172,7 +137,7 @@ class Redactor:
         if isinstance(value, dict):
             return {
                 key: MASK
-                if isinstance(key, str) and _mentions(key, _KEY_HINTS)
+                if isinstance(key, str) and mentions(key, KEY_HINTS)
                 else self.value(item, depth + 1)
                 for key, item in value.items()
             }

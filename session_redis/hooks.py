@@ -3,9 +3,8 @@
 ``post_load`` runs once in the process that loads the server-wide modules:
 Odoo's prefork master (whose HTTP and cron workers inherit the store; each
 creates its own Redis client on first use), the threaded server, or the
-gevent process. A misconfiguration stops Odoo there, with ``SystemExit``:
-Odoo only logs an ordinary exception raised while loading a server-wide
-module, and would then serve every user from ``session_dir``.
+gevent process. Any error there stops Odoo (:mod:`odoo_cloud.startup`):
+otherwise Odoo would serve every user from ``session_dir``.
 """
 
 import logging
@@ -17,6 +16,7 @@ from odoo.tools import config as odoo_config
 # redis is loaded by post_load, where its absence stops Odoo like a wrong
 # setting: sessions.<name> imports it on first use.
 from odoo_cloud import config, sessions
+from odoo_cloud.startup import refusing_to_start
 
 from .odoo_http import ask_redis_first
 from .unavailable import RedisUnavailable
@@ -24,24 +24,18 @@ from .unavailable import RedisUnavailable
 _logger = logging.getLogger(__name__)
 
 
+@refusing_to_start("session_redis")
 def post_load():
-    try:
-        settings = config.load(
-            running_env_option=odoo_config.get("running_env"), groups=("sessions",)
-        )
-        if not settings["ODOO_SESSION_REDIS"]:
-            _logger.info("ODOO_SESSION_REDIS is off: sessions stay in session_dir")
-            return
-        redis_sessions = sessions.sessions_from_config(
-            settings, unavailable_error=RedisUnavailable
-        )
-        redis_sessions.check()
-    except config.ConfigError as error:  # redis not installed too
-        raise SystemExit(
-            f"session_redis: {'; '.join(map(str, error.problems))}"
-        ) from None
-    except sessions.SessionStoreUnavailable as error:
-        raise SystemExit(f"session_redis: {error}") from None
+    settings = config.load(
+        running_env_option=odoo_config.get("running_env"), groups=("sessions",)
+    )
+    if not settings["ODOO_SESSION_REDIS"]:
+        _logger.info("ODOO_SESSION_REDIS is off: sessions stay in session_dir")
+        return
+    redis_sessions = sessions.sessions_from_config(
+        settings, unavailable_error=RedisUnavailable
+    )
+    redis_sessions.check()
     # Odoo's key functions live on its filesystem store; this instance only
     # lends them and never touches a file.
     keys = odoo.http.FilesystemSessionStore(None)

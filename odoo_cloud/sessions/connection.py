@@ -17,7 +17,8 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from ..clock import use_real_clock
-from ..config import ConfigError, Problem, mask_url_password
+from ..config import ConfigError, Problem
+from ..masking import mask
 from ..unreachable import cause
 
 TLS_FILES = {
@@ -203,7 +204,7 @@ def describe(config):
         )
     kind = "cluster node " if config["ODOO_SESSION_REDIS_CLUSTER"] else ""
     if config["ODOO_SESSION_REDIS_URL"]:
-        url = mask_url_password(config["ODOO_SESSION_REDIS_URL"])
+        url = mask(config["ODOO_SESSION_REDIS_URL"])
         return f"{kind}{url} (ODOO_SESSION_REDIS_URL)"
     address = f"{config['ODOO_SESSION_REDIS_HOST']}:{config['ODOO_SESSION_REDIS_PORT']}"
     scheme = "rediss" if config["ODOO_SESSION_REDIS_TLS"] else "redis"

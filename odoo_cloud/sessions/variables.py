@@ -9,8 +9,8 @@ from ..config import (
     existing_file,
     grouped,
     integer,
+    lifetime,
     port,
-    seconds,
     text,
     url,
 )
@@ -42,7 +42,7 @@ VARIABLES = grouped(
     ),
     Variable(
         "ODOO_SESSION_REDIS_DB",
-        integer(0),
+        integer(0, 2**31 - 1),
         default=0,
         help="Redis database number.",
     ),
@@ -92,14 +92,14 @@ VARIABLES = grouped(
     ),
     Variable(
         "ODOO_SESSION_REDIS_EXPIRATION",
-        seconds,
+        lifetime(),
         default=7 * 24 * 3600,
         help="Lifetime in seconds of a session with a logged-in user.",
         env_defaults=(("test", 24 * 3600),),
     ),
     Variable(
         "ODOO_SESSION_REDIS_EXPIRATION_ANONYMOUS",
-        seconds,
+        lifetime(),
         default=3 * 3600,
         help="Lifetime in seconds of a session without a user.",
     ),

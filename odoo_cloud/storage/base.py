@@ -5,13 +5,20 @@ stays readable after the configuration changes; a store is one bucket (or
 container) of one backend.
 """
 
+import functools
+import inspect
 import io
 from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import NamedTuple
 
+from .keys import bucket_problem, key_problem
+
 # Big enough that Python's per-read overhead is small next to the copy.
 READ_SIZE = 256 * 1024
+# The Cache-Control of a signed URL's answer: Odoo's for a private
+# attachment, which no shared cache keeps.
+SIGNED_CACHE_CONTROL = "no-cache, private"
 
 
 class StorageError(Exception):
@@ -24,6 +31,11 @@ class ObjectNotFound(StorageError):
 
 class StorageUnavailable(StorageError):
     """The object store cannot be reached or failed (timeout, 5xx): retry later."""
+
+
+class OutsideBucket(StorageError):
+    """A request for this key or bucket could reach another bucket: it is
+    not sent."""
 
 
 class NoSignedURL(StorageError):
@@ -68,12 +80,49 @@ def content_key(checksum, prefix=""):
     return f"{prefix}{checksum[:2]}/{checksum}"
 
 
+def _guarded(method, prefix=False):
+    """``method`` refusing, before any request, a key outside the bucket."""
+
+    # The key is the first parameter after ``self``, given by position or name.
+    parameter = list(inspect.signature(method).parameters.values())[1]
+
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        key = args[0] if args else kwargs.get(parameter.name, parameter.default)
+        problem = key_problem(key, prefix=prefix)
+        if problem:
+            raise OutsideBucket(f"{self.location(key)}: the key {problem}")
+        return method(self, *args, **kwargs)
+
+    return guarded
+
+
 class ObjectStore(ABC):
-    """One bucket of an object store."""
+    """One bucket of an object store.
+
+    Every method taking a key, in every subclass, first refuses a key that
+    could leave the bucket (:mod:`.keys`): a store cannot forget it.
+    """
 
     scheme = None
+    # Methods taking a key (or, for ``list``, a prefix) first.
+    KEY_METHODS = (
+        "put", "put_if_absent", "get", "open", "get_first", "head",
+        "delete", "exists", "signed_url", "reader",
+    )  # fmt: skip
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, method in list(vars(cls).items()):
+            if name in cls.KEY_METHODS:
+                setattr(cls, name, _guarded(method))
+            elif name == "list":
+                setattr(cls, name, _guarded(method, prefix=True))
 
     def __init__(self, bucket):
+        problem = bucket_problem(bucket)
+        if problem:
+            raise OutsideBucket(f"{self.scheme} bucket {bucket!r} {problem}")
         self.bucket = bucket
 
     def location(self, key):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ..config import Variable, boolean, grouped
 from ..extras import Extra
+from .keys import bucket_problem
 
 # What ``{db}`` in a bucket name is checked as when no database is known.
 DB_STAND_IN = "db"
@@ -61,6 +62,9 @@ class Backend:
 
     def bucket_name_problem(self, name):
         """Why the store would refuse a bucket named ``name``, or None."""
+        problem = bucket_problem(name)
+        if problem:
+            return f"is not a valid {self.title} {self.bucket_noun} name: it {problem}"
         if self.bucket_names is None or not self.bucket_names.refuses(name):
             return None
         return (

@@ -144,3 +144,19 @@ def test_with_no_instance_left_haproxy_answers_the_outage_page(topology):
     assert "Reason: no Odoo instance does not answer." in reply.text
     for outside in ("<script", "<link", "src="):
         assert outside not in reply.text
+
+
+def test_the_access_log_keeps_no_query_string(tmp_path):
+    instance = Instance(tmp_path, 1, False)
+    proxy = HAProxy(tmp_path, [(instance.port, free_port())])
+    with contextlib.ExitStack() as stack:
+        stack.callback(instance.process.stop)
+        instance.start()
+        stack.enter_context(running(proxy))
+        wait_until(lambda: proxy.server_states() == {"odoo-1": "UP"}, 10, "UP")
+        url = f"{proxy.url}/web/content/7?password=hunter2&sig=s3cr3t"
+        assert requests.get(url, timeout=30).status_code == 200
+        wait_until(proxy.access_log, 10, "the access line")
+    (line,) = proxy.access_log()
+    assert '"GET /web/content/7 HTTP/1.1"' in line
+    assert "hunter2" not in line and "s3cr3t" not in line

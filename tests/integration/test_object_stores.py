@@ -16,7 +16,8 @@ from harness.object_stores import (
     new_store,
 )
 
-from odoo_cloud.storage import ObjectNotFound, StorageUnavailable
+from odoo_cloud.config import load
+from odoo_cloud.storage import ObjectNotFound, OutsideBucket, StorageUnavailable, Stores
 from odoo_cloud.storage.azure.store import FIRST_CHUNK
 from odoo_cloud.storage.swift.store import disposition_parts
 
@@ -96,6 +97,7 @@ def test_a_signed_url_serves_the_object_without_credentials(store):
     reply = requests.get(url, timeout=30)
     assert reply.status_code == 200 and reply.content == data
     assert reply.headers["Content-Type"] == "application/pdf"
+    assert reply.headers["Cache-Control"] == "no-cache, private"
     # Swift spells it its own way: the same type and file name.
     disposition = reply.headers["Content-Disposition"]
     assert disposition_parts(disposition) == ("attachment", "résumé 2026.pdf")
@@ -166,3 +168,61 @@ def test_a_body_cut_while_read_fails_with_storage_unavailable(request, backend):
 
         proxy.let_answers_through()
         assert store.get("mn/large") == data
+
+
+def escapes(bucket):
+    """Keys climbing from one bucket into ``bucket``, however spelled."""
+    return [
+        f"../{bucket}/ab/one",
+        f"ab/../../{bucket}/ab/one",
+        f"/../{bucket}/ab/one",
+        f"./../{bucket}/ab/one",
+        f"%2e%2e/{bucket}/ab/one",
+        f"%2E%2E%2F{bucket}%2Fab%2Fone",
+        f"..%2f{bucket}/ab/one",
+        f"..\\{bucket}\\ab\\one",
+        f"\uff0e\uff0e/{bucket}/ab/one",
+        f"ab/..;/../{bucket}/ab/one",
+        "..",
+        ".",
+        "ab/one/..",
+        "ab//one",
+        "",
+    ]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_no_request_leaves_its_bucket(request, backend):
+    environ = backend_environ(request, backend)
+    scheme = backend.split("-", 1)[0]
+    victim = new_store(environ, scheme)
+    victim.put("ab/one", b"production")
+    victim.put("ab/two", b"production too")
+    store = new_store(environ, scheme)
+    store.put("ab/mine", b"integration")
+    operations = {
+        "put": lambda key: store.put(key, b"integration"),
+        "put_if_absent": lambda key: store.put_if_absent(key, b"integration"),
+        "get": store.get,
+        "open": lambda key: store.open(key).read(),
+        "get_first": lambda key: store.get_first(key, 10),
+        "head": store.head,
+        "exists": store.exists,
+        "delete": store.delete,
+        "list": lambda key: list(store.list(key)),
+        "signed_url": lambda key: store.signed_url(key, 60, "text/plain", "inline"),
+    }
+    for key in escapes(victim.bucket):
+        for name, operation in operations.items():
+            if name == "list" and key == "":
+                continue  # every key of the bucket itself
+            with pytest.raises(OutsideBucket):
+                operation(key)
+                pytest.fail(f"{name}({key!r}) was sent")
+    assert sorted(victim.list()) == ["ab/one", "ab/two"]
+    assert victim.get("ab/one") == b"production"
+    assert sorted(store.list()) == ["ab/mine"]
+    stores = Stores(load(environ))
+    for bucket in ("..", ".", f"../{victim.bucket}", f"{victim.bucket}/.."):
+        with pytest.raises(OutsideBucket):
+            stores.get(scheme, bucket)

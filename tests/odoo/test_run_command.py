@@ -311,6 +311,13 @@ def test_run_check_says_what_was_answered(platform):
     ), failure
 
 
+def test_the_settings_file_is_its_owners_alone(platform):
+    run, _ = platform
+    settings = run.checkout / ".run" / "platform.env"
+    assert "SECRET" in settings.read_text()
+    assert settings.stat().st_mode & 0o777 == 0o600
+
+
 def printed(run, pattern):
     """Whether ``pattern`` is in what `make run` printed, asked later."""
     return lambda: re.search(pattern, run.output())

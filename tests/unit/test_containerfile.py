@@ -136,3 +136,13 @@ def test_refuses_a_production_bucket_in_integration():
     }
     with pytest.raises(entrypoint.Refused, match="AWS_BUCKETNAME=acme-odoo-prod"):
         entrypoint.check(environ)
+
+
+def test_the_build_context_allows_every_addon_and_nothing_else_at_the_top():
+    """.dockerignore is an allow-list: an addon it forgets is missing from
+    the image (tests/integration/test_image_context.py builds it for real)."""
+    lines = (REPO / ".dockerignore").read_text().splitlines()
+    allowed = {line[1:].split("/")[0] for line in lines if line.startswith("!")}
+    addons = {path.parent.name for path in REPO.glob("*/__manifest__.py")}
+    assert addons <= allowed
+    assert "*" in lines

@@ -15,6 +15,7 @@ from odoo_cloud.storage import (
     Stores,
     content_key,
 )
+from odoo_cloud.storage.keys import key_problem
 from odoo_cloud.storage.migration import (
     ChecksumMismatch,
     Item,
@@ -267,3 +268,25 @@ def test_fetch_verified_refuses_wrong_content():
     assert fetch_verified(Item(1, sha1(b"a"), lambda: b"a")) == (b"a", True)
     with pytest.raises(ChecksumMismatch):
         fetch_verified(Item(1, sha1(b"a"), lambda: b"b"))
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    ["../acme-odoo-prod/", "a/../../b/", "/abs/", "a//b/", "./", "..", "a/./b",
+     "%2e%2e/", "..\\b\\", "\uff0e\uff0e/", "a b/", "x" * 513],
+)  # fmt: skip
+def test_a_key_prefix_that_could_leave_the_bucket_is_refused(prefix):
+    _, problems = parse({"ATTACHMENT_STORAGE_KEY_PREFIX": prefix})
+    assert [problem.variable for problem in problems] == [
+        "ATTACHMENT_STORAGE_KEY_PREFIX"
+    ]
+
+
+@pytest.mark.parametrize("prefix", ["", "odoo/", "{db}/", "acme.odoo-{db}_", "a/b/"])
+def test_a_key_prefix_keeps_the_keys_the_suite_writes(prefix):
+    _, problems = parse({"ATTACHMENT_STORAGE_KEY_PREFIX": prefix})
+    assert problems == []
+    uuid, sha1 = "0f8fad5b-d9cb-469f-a165-70867728950e", "ab" * 20
+    for key in (f"{uuid}/{sha1[:2]}/{sha1}", f"{uuid}/holds/{uuid}"):
+        full = prefix.replace("{db}", "acme-prod") + key
+        assert key_problem(full) is None

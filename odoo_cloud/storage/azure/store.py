@@ -29,6 +29,7 @@ from ...clock import REAL_DATETIME, use_real_clock
 from ...unreachable import cause
 from ..base import (
     READ_SIZE,
+    SIGNED_CACHE_CONTROL,
     NoSignedURL,
     ObjectBody,
     ObjectInfo,
@@ -261,5 +262,6 @@ class AzureStore(ObjectStore):
             expiry=expiry,
             content_type=content_type,
             content_disposition=content_disposition,
+            cache_control=SIGNED_CACHE_CONTROL,
         )
         return f"{blob.url}?{token}"

@@ -81,7 +81,7 @@ BACKEND = Backend(
         ),
         Variable(
             "AWS_MAX_ATTEMPTS",
-            integer(1),
+            integer(1, 20),
             default=3,
             help="Attempts per request, the first included.",
         ),

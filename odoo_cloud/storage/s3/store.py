@@ -10,6 +10,7 @@ import botocore.exceptions
 from ...clock import use_real_clock
 from ...unreachable import cause
 from ..base import (
+    SIGNED_CACHE_CONTROL,
     ObjectBody,
     ObjectInfo,
     ObjectNotFound,
@@ -175,6 +176,7 @@ class S3Store(ObjectStore):
             "Key": key,
             "ResponseContentType": content_type,
             "ResponseContentDisposition": content_disposition,
+            "ResponseCacheControl": SIGNED_CACHE_CONTROL,
         }
         return self.client.generate_presigned_url(
             "get_object", Params=request, ExpiresIn=lifetime

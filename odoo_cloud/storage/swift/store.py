@@ -35,6 +35,7 @@ from ...clock import REAL_TIME, use_real_clock
 from ...unreachable import cause
 from ..base import (
     READ_SIZE,
+    SIGNED_CACHE_CONTROL,
     Location,
     NoSignedURL,
     ObjectBody,
@@ -260,8 +261,10 @@ class SwiftStore(ObjectStore):
 
     def put(self, key, data, content_type=None):
         content_type = content_type or "application/octet-stream"
+        # A TempURL's answer carries the object's stored Cache-Control only.
+        headers = {"Cache-Control": SIGNED_CACHE_CONTROL}
         if len(data) <= self.large_object_size:
-            self._upload(self.bucket, key, data, content_type)
+            self._upload(self.bucket, key, data, content_type, headers=headers)
             return
         manifest = self._upload_segments(key, data)
         self._upload(
@@ -270,6 +273,7 @@ class SwiftStore(ObjectStore):
             json.dumps(manifest),
             content_type,
             query_string="multipart-manifest=put",
+            headers=headers,
         )
 
     def _upload_segments(self, key, data):
@@ -365,6 +369,8 @@ class SwiftStore(ObjectStore):
                 f"{location} is stored as {headers.get('content-type')}, "
                 f"not {content_type}"
             )
+        if headers.get("cache-control") != SIGNED_CACHE_CONTROL:
+            raise NoSignedURL(f"{location} was stored without its Cache-Control")
         self._set_temp_url_key()
         storage_url, _token = self.client.credentials()
         storage = urllib.parse.urlsplit(storage_url)
