@@ -4,26 +4,13 @@ Needs ``ODOO_SESSION_REDIS=1`` and a reachable Redis in the environment (the
 suite's Odoo tier runs these tests that way, through pytest-odoo).
 """
 
-import odoo.http
 from odoo.tests import HttpCase, tagged
 
-from odoo_cloud.sessions import RedisSessionStore
-
-from ..hooks import post_load
+from .common import RedisSessionsCase
 
 
 @tagged("post_install", "-at_install")
-class TestSessionRedis(HttpCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        # A test runner imports this package before Odoo loads the server-wide
-        # modules, and Odoo skips the post_load of an imported module.
-        cls.classPatch(odoo.http.root, "session_store", odoo.http.root.session_store)
-        post_load()
-        cls.store = odoo.http.root.session_store
-        assert isinstance(cls.store, RedisSessionStore), "ODOO_SESSION_REDIS is off"
-
+class TestSessionRedis(RedisSessionsCase, HttpCase):
     def key_exists(self, sid):
         return self.store.sessions.client.exists(self.store.sessions.key(sid))
 

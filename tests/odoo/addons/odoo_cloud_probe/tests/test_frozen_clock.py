@@ -6,16 +6,14 @@ addon installed, ``ODOO_SESSION_REDIS=1`` and downloads offloaded
 
 import os
 
-import odoo.http
 import requests
 from odoo.addons.base_attachment_object_storage.settings import stores
 from odoo.addons.base_attachment_object_storage.tests.common import (
     ObjectStorageCase,
 )
-from odoo.addons.session_redis.hooks import post_load
+from odoo.addons.session_redis.tests.common import RedisSessionsCase
 from odoo.tests import HttpCase, TransactionCase, freeze_time, tagged
 
-from odoo_cloud.sessions import RedisSessionStore
 from odoo_cloud.storage import Location
 
 # Years away from the real clock, on either side.
@@ -40,17 +38,7 @@ class TestFrozenClockAttachments(ObjectStorageCase, TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestFrozenClockHttp(ObjectStorageCase, HttpCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        # As session_redis's tests: Odoo skips the post_load of a module
-        # imported before it loads the server-wide modules.
-        cls.classPatch(odoo.http.root, "session_store", odoo.http.root.session_store)
-        post_load()
-        cls.store = odoo.http.root.session_store
-        assert isinstance(cls.store, RedisSessionStore), "ODOO_SESSION_REDIS is off"
-
+class TestFrozenClockHttp(RedisSessionsCase, ObjectStorageCase, HttpCase):
     def test_download_and_offloaded_download(self):
         for moment in FROZEN:
             with self.subTest(moment=moment), freeze_time(moment):
