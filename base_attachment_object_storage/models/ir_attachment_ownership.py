@@ -5,7 +5,6 @@ import logging
 
 from odoo import api, models
 
-from odoo_cloud.config import ConfigError
 from odoo_cloud.odoo_adapter import database_operations
 from odoo_cloud.storage import StorageError
 from odoo_cloud.storage.ownership import (
@@ -16,7 +15,7 @@ from odoo_cloud.storage.ownership import (
     settle,
 )
 
-from ..settings import stores
+from ..settings import settings, stores
 
 _logger = logging.getLogger(__name__)
 NAMESPACE_PARAMETER = "attachment_storage.namespace"
@@ -36,8 +35,9 @@ class IrAttachment(models.Model):
         if not self._object_storage_scheme() or database_operations.running():
             return
         try:
-            self._object_namespace()
-        except (StorageError, ConfigError) as error:
+            if not settings()["DISABLE_ATTACHMENT_STORAGE"]:
+                self._object_namespace()
+        except StorageError as error:
             _logger.warning(
                 "object storage namespace not settled yet (%s): "
                 "done on the first upload or garbage collection",

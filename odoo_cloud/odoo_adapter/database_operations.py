@@ -27,7 +27,13 @@ import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
-from ..storage import READ_SIZE, Location, ObjectNotFound, configured_stores
+from ..storage import (
+    READ_SIZE,
+    Location,
+    ObjectNotFound,
+    StorageError,
+    configured_stores,
+)
 from ..storage.ownership import (
     IDENTITY_SQL,
     Namespace,
@@ -276,7 +282,15 @@ def _adopt(dbname):
         _logger.info("restore: %d of %d files read from the dump",
                      len(local), len(rows))  # fmt: skip
         if attachments._object_storage_scheme() and attachments._storage() != "db":
-            attachments._object_namespace()
+            try:
+                attachments._object_namespace()
+            except StorageError as error:
+                _logger.error(
+                    "restore: the files stay in the filestore, the object storage "
+                    "cannot take them (%s): run force_storage() once it can",
+                    error,
+                )
+                return
             attachments._migrate_to_object_storage()
             cr.commit()
         elif len(local) < len(rows):
