@@ -6,12 +6,17 @@ it references, byte for byte."""
 import base64
 import hashlib
 import os
+import signal
+import subprocess
 import zipfile
 
 import in_odoo
 import pytest
 import requests
 from object_storage_backends import b64, set_location
+
+from local_platform.odoo_server import clean_environ
+from local_platform.process import wait_until
 
 
 def sha1(data):
@@ -156,10 +161,13 @@ def manage(server, action, files=None, **fields):
 
 
 def test_the_web_database_manager_keeps_every_file(
-    odoo, odoo_database, backend, odoo_server, in_database
+    odoo, odoo_database, backend, odoo_server, odoo_db, in_database
 ):
     prod = odoo_database([f"attachment_{backend.scheme}"])
     set_location(odoo, prod, backend.scheme)
+    # With a single database, the manager's requests would be bound to it,
+    # and Odoo cannot answer a request whose database it just copied.
+    odoo_db("duplicate", prod, f"{prod}_second")
     files = {"file-kept": os.urandom(70_000), "file-released": os.urandom(70_000)}
     prod_files = in_database(
         prod,
@@ -194,5 +202,65 @@ def test_the_web_database_manager_keeps_every_file(
     assert contents(in_database(restored, in_odoo.read_attachments)) == files
     for database in (restored, prod):
         manage(server, "drop", name=database)
+    # The manager cannot drop the last database its filter lets it serve.
+    odoo_db("drop", f"{prod}_second")
     for fname, _data in [*prod_files.values(), *restored_files.values()]:
         assert backend.objects(key(fname)) is None
+
+
+def killed_when_logged(odoo, backend, log_path, line, *args, env=None):
+    """Run ``odoo-bin db <args>``, SIGKILL it as soon as it logs ``line``."""
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            odoo.command(*args, subcommand="db"), stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+            env=clean_environ({**backend.env, **(env or {})}),
+        )  # fmt: skip
+        try:
+            wait_until(lambda: line in log_path.read_text(), 300, repr(line))
+        finally:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def test_a_dump_or_a_load_killed_halfway_leaves_nothing_half_owned(
+    odoo, odoo_database, backend, odoo_db, in_database, tmp_path
+):
+    prod = odoo_database([f"attachment_{backend.scheme}"])
+    set_location(odoo, prod, backend.scheme)
+    files = {f"file-{n}": os.urandom(50_000) for n in range(20)}
+    prod_files = in_database(
+        prod,
+        in_odoo.create_named_files,
+        files={name: b64(data) for name, data in files.items()},
+    )
+    dump = tmp_path / "prod.zip"
+    killed_when_logged(
+        odoo, backend, tmp_path / "dump.log", "DUMP DB:", "dump", prod, str(dump)
+    )
+    odoo_db("dump", prod, str(dump))
+
+    # Killed once the first batch of the dump's files is in its namespace.
+    restored = f"{prod}_restored"
+    killed_when_logged(
+        odoo, backend, tmp_path / "load.log", "attachment migration: 5/",
+        "load", restored, str(dump), env={"ATTACHMENT_STORAGE_BATCH_SIZE": "5"},
+    )  # fmt: skip
+    rows = odoo.postgres.psql(
+        "SELECT store_fname FROM ir_attachment WHERE name LIKE 'file-%'",
+        dbname=restored,
+    ).split()
+    uploaded = [fname for fname in rows if "://" in fname]
+    assert 0 < len(uploaded) < len(files)
+    assert {namespace(f) for f in uploaded}.isdisjoint(
+        {namespace(f) for f, _d in prod_files.values()}
+    )
+    # Dropping what the killed load left deletes what it uploaded, and
+    # nothing of the original's, which reads every file still.
+    odoo_db("drop", restored)
+    assert [f for f in uploaded if backend.objects(key(f)) is not None] == []
+    assert in_database(prod, in_odoo.read_attachments) == prod_files
+    odoo_db("load", restored, str(dump))
+    assert contents(in_database(restored, in_odoo.read_attachments)) == files
+    for database in (restored, prod):
+        odoo_db("drop", database)
