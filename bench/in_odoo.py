@@ -35,3 +35,16 @@ def create_offloaded_attachment(env, size):
     )
     env.cr.commit()
     return attachment.id, attachment.store_fname
+
+
+def create_random_files(env, location, count, size):
+    """``count`` attachments of ``size`` random bytes in ``location``."""
+    env["ir.config_parameter"].set_param("ir_attachment.location", location)
+    env["ir.attachment"].create(
+        [
+            {"name": f"random-{n}.bin", "raw": os.urandom(size),
+             "mimetype": "application/octet-stream"}
+            for n in range(count)
+        ]
+    )  # fmt: skip
+    env.cr.commit()
