@@ -7,7 +7,13 @@ import logging
 from odoo.http import Response, request
 
 from odoo_cloud.storage import StorageError
-from odoo_cloud.storage.redirect import SIGNED_URL, offloaded, x_accel_path
+from odoo_cloud.storage.redirect import (
+    PROXY_HEADER,
+    SIGNED_URL,
+    offloaded,
+    proxy_problem,
+    x_accel_path,
+)
 
 from .settings import settings
 
@@ -29,6 +35,15 @@ def redirect_response(stream, response):
         stream.public,
         response.cache_control.max_age,
     ):
+        return None
+    if config["ATTACHMENT_STORAGE_REDIRECT"] != SIGNED_URL and (
+        problem := proxy_problem(config, request.httprequest.headers.get(PROXY_HEADER))
+    ):
+        _logger.warning(
+            "download of %s served by Odoo, not offloaded with X-Accel-Redirect: %s",
+            stream.key,
+            problem,
+        )
         return None
     try:
         url = stream.store.signed_url(

@@ -10,6 +10,8 @@ Everything nginx writes (pid, logs, temporary files) is under its directory.
 import os
 from pathlib import Path
 
+from odoo_cloud.storage.redirect import PROXY_HEADER
+
 from .process import HOST, RestartableServer, free_port, port_is_open, require_binary
 
 # Odoo answers X-Accel-Redirect: /object-storage/<scheme>/<host>/<path>?<query>
@@ -28,6 +30,9 @@ location ~ ^/object-storage/(https?)/([^/]+)/(.*)$ {
     proxy_hide_header ETag;
     proxy_hide_header Last-Modified;
 }"""
+# In the location proxying to Odoo: Odoo answers X-Accel-Redirect only to the
+# requests that carry it, the location above as its value.
+PROXY_LINE = f"proxy_set_header {PROXY_HEADER} /object-storage/;"
 
 CONFIG = """\
 daemon off;
@@ -50,6 +55,7 @@ http {{
         location / {{
             proxy_pass {upstream};
             proxy_set_header Host $http_host;
+            {proxy_line}
         }}
 {offload}
     }}
@@ -81,6 +87,7 @@ class Nginx(RestartableServer):
                 port=self.port,
                 upstream=upstream,
                 offload=offload,
+                proxy_line=PROXY_LINE,
             )
         )
         self.binary = require_binary("nginx")

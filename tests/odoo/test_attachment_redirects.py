@@ -17,6 +17,7 @@ from object_storage_backends import set_location
 from local_platform.nginx_server import Nginx
 from local_platform.odoo_server import servers_started
 from local_platform.process import running
+from odoo_cloud.storage.redirect import PROXY_HEADER
 from odoo_cloud.storage.swift.store import disposition_parts
 
 TTL = 3  # seconds: long enough to follow the redirect, short enough to wait out
@@ -180,9 +181,18 @@ def test_behind_nginx_the_download_leaves_odoo_with_its_headers(
         records[0],
         env={**backend.env, "ATTACHMENT_STORAGE_REDIRECT": "x-accel-redirect"},
     )
-    direct = offloading.login().get(url(offloading, records, "large", path), timeout=60)
-    assert direct.status_code == 200 and direct.content == b""
-    assert direct.headers["X-Accel-Redirect"].startswith("/object-storage/http/")
+    # Reached directly, or through a proxy serving another location, Odoo
+    # serves the file itself: an X-Accel-Redirect answer has no body.
+    for proxy_says in ({}, {PROXY_HEADER: "/elsewhere/"}):
+        direct = offloading.login().get(
+            url(offloading, records, "large", path), headers=proxy_says, timeout=60
+        )
+        assert direct.status_code == 200 and direct.content == reference.content
+        assert "X-Accel-Redirect" not in direct.headers
+    served_by_odoo = "not offloaded with X-Accel-Redirect"
+    log = offloading.log()
+    assert f"{served_by_odoo}: the request did not come through a proxy" in log
+    assert "the proxy in front serves '/elsewhere/'" in log
 
     with running(Nginx(tmp_path, offloading.url)) as nginx:
         session = offloading.login()
@@ -193,6 +203,7 @@ def test_behind_nginx_the_download_leaves_odoo_with_its_headers(
             timeout=60,
         )
         small = session.get(url(nginx, records, "small", path), timeout=60)
+    assert offloading.log().count(served_by_odoo) == log.count(served_by_odoo)
     assert reply.status_code == 200 and reply.content == reference.content
     for name in ("Content-Type", "Content-Disposition", "Cache-Control"):
         assert reply.headers[name] == reference.headers[name], name

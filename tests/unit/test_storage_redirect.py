@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from local_platform.nginx_server import OFFLOAD_LOCATION
+from local_platform.nginx_server import OFFLOAD_LOCATION, PROXY_LINE
 from odoo_cloud.config import load
-from odoo_cloud.storage.redirect import offloaded, x_accel_path
+from odoo_cloud.storage.redirect import offloaded, proxy_problem, x_accel_path
 
 MB = 1024**2
 ON = {"ATTACHMENT_STORAGE_REDIRECT": "signed-url"}
@@ -63,7 +63,27 @@ def test_x_accel_path_carries_the_whole_signed_url():
     )
 
 
-def test_the_readme_gives_the_nginx_location_the_tests_run():
+@pytest.mark.parametrize(
+    ("location", "header", "problem"),
+    [
+        (None, "/object-storage/", None),
+        ("/internal/", "/internal", None),
+        (None, None, "no X-Object-Storage-Location header"),
+        (None, "/internal/", "serves '/internal/' (X-Object-Storage-Location)"),
+    ],
+)
+def test_x_accel_redirect_needs_the_proxy_to_say_it_serves_the_location(
+    location, header, problem
+):
+    env = {"ATTACHMENT_STORAGE_REDIRECT": "x-accel-redirect"}
+    if location:
+        env["ATTACHMENT_STORAGE_REDIRECT_LOCATION"] = location
+    found = proxy_problem(load(env, groups=("attachments",)), header)
+    assert found == problem if problem is None else problem in found
+
+
+def test_the_readme_gives_the_nginx_lines_the_tests_run():
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     indented = "\n".join(f"  {line}" for line in OFFLOAD_LOCATION.splitlines())
     assert f"  ```nginx\n{indented}\n  ```" in readme
+    assert f"  ```nginx\n  {PROXY_LINE}\n  ```" in readme
