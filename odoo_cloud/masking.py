@@ -3,10 +3,11 @@
 The one net every output goes through: ``odoo-cloud check``, the startup
 refusals, the container entrypoint (through :mod:`.config`) and the JSON logs
 (:mod:`.logs`). It masks a value by its form, valid or not: a URL's user
-info, a ``key=value`` whose key names a credential (a password, a token, an
-Azure ``AccountKey`` or ``SharedAccessSignature``, a SAS or presigned URL's
-``sig``, ``X-Amz-Signature`` or ``X-Amz-Credential``), an ``Authorization``
-header or a cookie.
+info (``user:password@host`` without a scheme too), a ``key=value`` whose
+key names a credential (a password, a token, an Azure ``AccountKey`` or
+``SharedAccessSignature``, a SAS or presigned URL's ``sig``,
+``X-Amz-Signature`` or ``X-Amz-Credential``), an ``Authorization`` header or
+a cookie.
 """
 
 import re
@@ -23,7 +24,7 @@ _KEY = rf"[\w.-]*(?:{_SENSITIVE})[\w.-]*"
 KEY_HINTS = ("passw", "pwd", "secret", "token", "api_key", "apikey", "api-key")
 KEY_HINTS += ("accountkey", "account_key", "account-key", "authorization")
 KEY_HINTS += ("cookie", "session_id", "signature", "credential", "sig")
-_TEXT_HINTS = (*KEY_HINTS, "bearer", "basic", "://")
+_TEXT_HINTS = (*KEY_HINTS, "bearer", "basic", "@")
 _PATTERNS = (
     # An HTTP header line: "Authorization: Basic ...", "Cookie: a=b; c=d".
     (
@@ -41,10 +42,13 @@ _PATTERNS = (
     # arguments: password=x, AccountKey=x;, sig=x&.
     (re.compile(rf"\b({_KEY})(\s*[=:]\s*)[^\s&;,'\"]+", re.I), rf"\1\2{MASK}"),
     (re.compile(r"\b(bearer|basic)\s+[\w.~+/=-]+", re.I), rf"\1 {MASK}"),
-    # The user info of a URL, up to its last '@': scheme://user:password@host
-    # keeps the user, scheme://token@host keeps nothing.
-    (re.compile(r"(\w://[^\s/:@]*:)[^\s/]*@"), rf"\1{MASK}@"),
+    # The user info of a URL, up to its last '@' (a password may hold an
+    # unencoded '/'): scheme://user:password@host keeps the user,
+    # scheme://token@host keeps nothing.
+    (re.compile(r"(\w://[^\s/:@]*:)[^\s'\"]*@"), rf"\1{MASK}@"),
     (re.compile(r"(\w://)[^\s/:@]+@"), rf"\1{MASK}@"),
+    # The same without a scheme, as in a host:port setting: user:password@host.
+    (re.compile(r"(?<![\w/.:@%+~-])([\w.%+~-]*:)(?!//)[^\s'\"]+@"), rf"\1{MASK}@"),
 )
 
 

@@ -242,7 +242,9 @@ SECRET_FORMS = {
         "redis://:hunter2@host:notaport",
         "redis://alice:hunter2@host/0",
         "redis://host/0?password=hunter2",
+        "redis://:hun/hunter2@host:6379/0",  # an unencoded '/' in the password
     ],
+    "ODOO_SESSION_REDIS_SENTINEL_HOST": ["alice:hunter2@sentinel", ":hunter2@h:1"],
     "AWS_HOST": ["https://AKIA:hunter2@s3.example:port", "https://hunter2@s3.example"],
     "AZURE_STORAGE_ACCOUNT_URL": [
         "https://acme.blob.core.windows.net/?sv=2022-11-02&sig=hunter2",

@@ -206,6 +206,18 @@ def test_masking_keeps_the_rest_of_the_message(formatter):
     assert line["message"] == f"password={MASK} for login=bob"
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "mail from admin@example.com at 12:30",
+        "swift://container/key@1 in https://host:443/path",
+        "sentinels 10.0.0.1:26379,10.0.0.2:26379",
+    ],
+)
+def test_what_only_looks_like_user_info_is_kept(formatter, message):
+    assert emit(formatter, make_record("%s", message))["message"] == message
+
+
 def test_secret_variables_are_masked_wherever_they_appear():
     config = load({"SWIFT_PASSWORD": "s3cr3t-swift", "AWS_SECRET_ACCESS_KEY": "AKX"})
     formatter = logs.formatter_from_config(config)
