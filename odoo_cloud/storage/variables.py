@@ -122,7 +122,8 @@ SHARED = grouped(
         redirect_location,
         default="/object-storage/",
         help="nginx internal location `X-Accel-Redirect` points to, followed "
-        "by `<scheme>/<host>/<path>?<query>` of the signed URL.",
+        "by `<scheme>/<host>/<path>?<query>` of the signed URL; nginx sends it "
+        "to Odoo as `X-Object-Storage-Location`, else Odoo serves the download.",
     ),
 )
 
