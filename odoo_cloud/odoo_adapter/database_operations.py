@@ -17,9 +17,11 @@ object storage each wrapper only calls Odoo's:
   holds is deleted.
 """
 
+import collections
 import contextlib
 import contextvars
 import functools
+import io
 import logging
 import os
 import shutil
@@ -156,10 +158,10 @@ def _settle(dbname):
 
 def dump(original, db_name, stream, backup_format="zip", *args, **kwargs):
     with_filestore = args[0] if args else kwargs.get("with_filestore", True)
-    objects = {}
+    objects = []
     if backup_format == "zip" and with_filestore:
         with _cursor(db_name) as cr:
-            objects = {checksum: fname for fname, checksum in _object_rows(cr)}
+            objects = _dumped_objects(cr)
     if not objects:
         return original(db_name, stream, backup_format, *args, **kwargs)
     if stream is None:
@@ -175,72 +177,65 @@ def dump(original, db_name, stream, backup_format="zip", *args, **kwargs):
     return None
 
 
+def _dumped_objects(cr):
+    """``[(member, location, size)]``: where each content in object storage
+    goes in the dump, as Odoo lays out its filestore."""
+    if not _object_rows(cr):
+        return []
+    cr.execute(
+        "SELECT DISTINCT ON (checksum) checksum, store_fname, file_size "
+        "FROM ir_attachment WHERE store_fname LIKE '%://%' ORDER BY checksum"
+    )
+    return [
+        (f"filestore/{checksum[:2]}/{checksum}", Location.parse(fname), size or 0)
+        for checksum, fname, size in cr.fetchall()
+    ]
+
+
 def _add_objects(archive, objects):
-    """Stream each object of ``objects`` (``{sha1: location}``) into the zip
-    ``archive`` as Odoo lays out its filestore; small ones are fetched
-    ahead, a few at a time."""
+    """Stream ``objects`` (:func:`_dumped_objects`) into the zip ``archive``.
+    Objects up to :data:`PREFETCH_MAX` are fetched ahead, a few at a time,
+    and a larger one is read as it is written: memory stays bounded."""
     stores = _stores()
     concurrency = stores.config["ATTACHMENT_STORAGE_CONCURRENCY"]
     archive.seek(0)
+    missing = 0
     with (
-        zipfile.ZipFile(
-            archive, "a", zipfile.ZIP_DEFLATED, allowZip64=True
-        ) as zip_file,
+        zipfile.ZipFile(archive, "a", zipfile.ZIP_DEFLATED) as zip_file,
         ThreadPoolExecutor(concurrency) as pool,
     ):
         present = set(zip_file.namelist())
-        wanted = [
-            (f"filestore/{checksum[:2]}/{checksum}", Location.parse(fname))
-            for checksum, fname in sorted(objects.items())
-        ]
-        wanted = [(name, location) for name, location in wanted if name not in present]
-        fetches = iter(pool.map(functools.partial(_fetch_small, stores), wanted))
-        missing = 0
-        for name, location in wanted:
-            body = next(fetches)
+        wanted = iter(each for each in objects if each[0] not in present)
+        ahead = collections.deque()
+
+        def fetch_ahead():
+            while len(ahead) < 2 * concurrency and (each := next(wanted, None)):
+                ahead.append((each, pool.submit(_fetch_small, stores, *each[1:])))
+
+        fetch_ahead()
+        while ahead:
+            (member, location, _size), fetched = ahead.popleft()
+            fetch_ahead()
             try:
-                with (
-                    body if body is not None else _open(stores, location) as source,
-                    zip_file.open(name, "w", force_zip64=True) as entry,
-                ):
-                    shutil.copyfileobj(source, entry, READ_SIZE)
+                data = fetched.result()
+                store = stores.at(location)
+                body = store.open(location.key) if data is None else io.BytesIO(data)
             except ObjectNotFound:
                 missing += 1
-                _logger.warning(
-                    "dump: %s is missing from the store, left out", location
-                )
+                _logger.warning("dump: %s missing from the store, left out", location)
+                continue
+            with body, zip_file.open(member, "w", force_zip64=True) as entry:
+                shutil.copyfileobj(body, entry, READ_SIZE)
     _logger.info("dump: %d files from object storage, %d missing",
-                 len(wanted) - missing, missing)  # fmt: skip
+                 len(objects) - missing, missing)  # fmt: skip
 
 
-def _fetch_small(stores, wanted):
-    """An in-memory body of a small object, None for a large or missing one
-    (read as the archive is written)."""
-    _name, location = wanted
-    store = stores.at(location)
-    try:
-        if store.head(location.key).size > PREFETCH_MAX:
-            return None
-        return contextlib.closing(_BytesBody(store.get(location.key)))
-    except ObjectNotFound:
+def _fetch_small(stores, location, size):
+    """The content of a small object, None for a large one (read as the
+    archive is written)."""
+    if size > PREFETCH_MAX:
         return None
-
-
-def _open(stores, location):
-    return stores.at(location).open(location.key)
-
-
-class _BytesBody:
-    def __init__(self, data):
-        self._data = memoryview(data)
-
-    def read(self, size=-1):
-        size = len(self._data) if size is None or size < 0 else size
-        chunk, self._data = self._data[:size], self._data[size:]
-        return bytes(chunk)
-
-    def close(self):
-        self._data = memoryview(b"")
+    return stores.at(location).get(location.key)
 
 
 # Restore.
