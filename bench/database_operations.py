@@ -4,9 +4,11 @@ plain Odoo's with the same files in its filestore, measured in the same run.
 1. ``odoo-bin db dump`` of ``FILES`` files: the suite streams them from the
    bucket (Swift's S3 API on loopback), plain Odoo copies its filestore
    (target: at least 0.5x its speed);
-2. ``odoo-bin db duplicate`` of the same databases: the suite copies no
-   object, plain Odoo copies the filestore (target: faster);
-3. the peak memory of ``odoo-bin db dump`` with ``LARGE_TOTAL`` bytes in the
+2. ``odoo-bin db duplicate`` of the same databases, then of databases with
+   ``LARGE_FILES`` files of ``LARGE_FILE_SIZE``: the suite copies no object,
+   plain Odoo copies the filestore (target: faster; a ratio of seconds, under
+   1 when the suite is faster);
+3. the peak memory of ``odoo-bin db dump`` with those large files in the
    bucket (target: less than 100 MB above the same dump without files).
 
 Every server is started here (``local_platform``) and stopped at the end.
@@ -32,12 +34,13 @@ FILE_SIZE = 64 * 1024
 LARGE_FILES = 100
 LARGE_FILE_SIZE = 10 * MB
 ROUNDS = 3
+TEMPLATE = "bench_template"
 
 
 def create_database(odoo, name, location, env, count, size):
     """A database with ``count`` random files of ``size`` bytes where
     ``location`` says (``s3`` or ``file``)."""
-    odoo.install(name, ["attachment_s3"], env=env)
+    odoo.install(name, ["attachment_s3"], template=TEMPLATE, env=env)
     for _ in range(0, count, 50):
         odoo.call(name, in_odoo.create_random_files, env=env,
                   location=location, count=50, size=size)  # fmt: skip
@@ -79,21 +82,38 @@ def dump_and_duplicate(odoo, env, base):
     speed = {name: FILES / min(seconds) for name, seconds in dumps.items()}
     line(f"{plain} (baseline)", speed[plain], unit="files/s")
     line(suite, speed[suite], speed[plain], unit="files/s")
-    print(f"odoo-bin db duplicate of the same (best of {ROUNDS}, duplicates/s)")
-    speed = {name: 1 / min(seconds) for name, seconds in duplicates.items()}
-    line(f"{plain} (baseline)", speed[plain], unit="/s")
-    line(suite, speed[suite], speed[plain], unit="/s")
+    print(f"odoo-bin db duplicate of the same (best of {ROUNDS}, seconds)")
+    fastest = {name: min(seconds) for name, seconds in duplicates.items()}
+    line(f"{plain} (baseline)", fastest[plain], unit="s")
+    line(suite, fastest[suite], fastest[plain], unit="s")
 
 
-def dump_memory(odoo, env, base):
-    """Measure 3: the dump's peak memory with and without the large files."""
-    empty = odoo.install("bench_empty", ["attachment_s3"], env=env)
-    large = create_database(
-        odoo, "bench_large", "s3", env, LARGE_FILES, LARGE_FILE_SIZE
-    )
-    # Each measure in a process of its own: ru_maxrss is the largest child's.
+def large_databases(odoo, env, base):
+    """Measure 3, and the duplicates of measure 2 with ``LARGE_TOTAL`` bytes
+    of files, where copying them weighs."""
+    empty = odoo.install("bench_empty", ["attachment_s3"], template=TEMPLATE, env=env)
+    large = {
+        "filestore (plain Odoo)": create_database(
+            odoo, "bench_large_plain", "file", env, LARGE_FILES, LARGE_FILE_SIZE
+        ),
+        "object storage": create_database(
+            odoo, "bench_large_suite", "s3", env, LARGE_FILES, LARGE_FILE_SIZE
+        ),
+    }
+    seconds = {name: [] for name in large}
+    for _ in range(ROUNDS):
+        for name, database in large.items():
+            seconds[name].append(timed(odoo, env, "duplicate", database, "bench_copy"))
+            timed(odoo, env, "drop", "bench_copy")
+    plain, suite = large
+    total = LARGE_FILES * LARGE_FILE_SIZE // MB
+    print(f"odoo-bin db duplicate with {total} MB of files (best of {ROUNDS}, seconds)")
+    line(f"{plain} (baseline)", min(seconds[plain]), unit="s")
+    line(suite, min(seconds[suite]), min(seconds[plain]), unit="s")
+
+    # Each dump in a process of its own: ru_maxrss is the largest child's.
     peaks = {}
-    for name, database in (("without files (baseline)", empty), ("large", large)):
+    for name, database in (("without files", empty), ("with files", large[suite])):
         script = (
             "import resource, subprocess, sys; "
             "subprocess.run(sys.argv[1:], check=True, capture_output=True); "
@@ -105,14 +125,12 @@ def dump_memory(odoo, env, base):
             ["python3", "-c", script, *command], env=clean_environ(env),
             check=True, capture_output=True, text=True,
         )  # fmt: skip
-        peaks[name] = int(result.stdout) * 1024
-    total = LARGE_FILES * LARGE_FILE_SIZE
-    print(f"Peak memory of odoo-bin db dump, {total // MB} MB in the bucket")
-    baseline = peaks["without files (baseline)"]
-    line("without files (baseline)", baseline / MB, unit="MB")
-    large_peak = peaks["large"] / MB
-    line(f"with {total // MB} MB of files", large_peak, baseline / MB, unit="MB")
-    line("growth (target < 100)", (peaks["large"] - baseline) / MB, unit="MB")
+        peaks[name] = int(result.stdout) * 1024 / MB
+    print(f"Peak memory of odoo-bin db dump, {total} MB of files in the bucket")
+    without, with_files = peaks["without files"], peaks["with files"]
+    line("without files (baseline)", without, unit="MB")
+    line("with the files", with_files, without, unit="MB")
+    line("growth (target < 100)", with_files - without, unit="MB")
 
 
 def main():
@@ -125,8 +143,9 @@ def main():
         with run_swift(base / "swift") as swift, run_postgres(base) as postgres:
             odoo = OdooInstance(tree, postgres, base / "odoo-data")
             env = swift.s3_environ(AWS_BUCKETNAME="bench-dbops")
+            odoo.install(TEMPLATE, ["attachment_s3"], env=env)
             dump_and_duplicate(odoo, env, base)
-            dump_memory(odoo, env, base)
+            large_databases(odoo, env, base)
 
 
 if __name__ == "__main__":
