@@ -57,25 +57,34 @@ def timed(odoo, env, *args):
     return time.perf_counter() - start
 
 
+def plain_and_suite(odoo, env, name, count, size):
+    """The same files in two databases: plain Odoo's filestore (the
+    baseline), then the bucket."""
+    where = (("filestore (plain Odoo)", "file"), ("object storage", "s3"))
+    return {
+        title: create_database(odoo, f"{name}_{location}", location, env, count, size)
+        for title, location in where
+    }
+
+
+def duplicate_seconds(odoo, env, database):
+    """Seconds ``odoo-bin db duplicate`` of ``database`` took (the copy is
+    dropped after)."""
+    seconds = timed(odoo, env, "duplicate", database, f"{database}_copy")
+    timed(odoo, env, "drop", f"{database}_copy")
+    return seconds
+
+
 def dump_and_duplicate(odoo, env, base):
     """Measures 1 and 2, both databases in turn, round by round."""
-    databases = {
-        "filestore (plain Odoo)": create_database(
-            odoo, "bench_plain", "file", env, FILES, FILE_SIZE
-        ),
-        "object storage": create_database(
-            odoo, "bench_suite", "s3", env, FILES, FILE_SIZE
-        ),
-    }
+    databases = plain_and_suite(odoo, env, "bench", FILES, FILE_SIZE)
     dumps = {name: [] for name in databases}
     duplicates = {name: [] for name in databases}
     for _ in range(ROUNDS):
         for name, database in databases.items():
             path = base / f"{database}.zip"
             dumps[name].append(timed(odoo, env, "dump", database, str(path)))
-            copy = f"{database}_copy"
-            duplicates[name].append(timed(odoo, env, "duplicate", database, copy))
-            timed(odoo, env, "drop", copy)
+            duplicates[name].append(duplicate_seconds(odoo, env, database))
     plain, suite = databases
     print(f"odoo-bin db dump of {FILES} files of {FILE_SIZE // 1024} KiB "
           f"(best of {ROUNDS}, files/s)")  # fmt: skip
@@ -89,22 +98,14 @@ def dump_and_duplicate(odoo, env, base):
 
 
 def large_databases(odoo, env, base):
-    """Measure 3, and the duplicates of measure 2 with ``LARGE_TOTAL`` bytes
-    of files, where copying them weighs."""
+    """Measure 3, and the duplicates of measure 2 with ``LARGE_FILES`` files
+    of ``LARGE_FILE_SIZE``, where copying them weighs."""
     empty = odoo.install("bench_empty", ["attachment_s3"], template=TEMPLATE, env=env)
-    large = {
-        "filestore (plain Odoo)": create_database(
-            odoo, "bench_large_plain", "file", env, LARGE_FILES, LARGE_FILE_SIZE
-        ),
-        "object storage": create_database(
-            odoo, "bench_large_suite", "s3", env, LARGE_FILES, LARGE_FILE_SIZE
-        ),
-    }
+    large = plain_and_suite(odoo, env, "bench_large", LARGE_FILES, LARGE_FILE_SIZE)
     seconds = {name: [] for name in large}
     for _ in range(ROUNDS):
         for name, database in large.items():
-            seconds[name].append(timed(odoo, env, "duplicate", database, "bench_copy"))
-            timed(odoo, env, "drop", "bench_copy")
+            seconds[name].append(duplicate_seconds(odoo, env, database))
     plain, suite = large
     total = LARGE_FILES * LARGE_FILE_SIZE // MB
     print(f"odoo-bin db duplicate with {total} MB of files (best of {ROUNDS}, seconds)")
