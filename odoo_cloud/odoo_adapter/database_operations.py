@@ -123,8 +123,7 @@ def _parameter(cr, key):
 def duplicate(original, db_original_name, db_name, *args, **kwargs):
     with _cursor(db_original_name) as cr:
         roots = set(group_by_root(fname for fname, _sum in _object_rows(cr)))
-        namespace = _parameter(cr, NAMESPACE_PARAMETER) if roots else None
-    if not roots and not namespace:
+    if not roots:
         return original(db_original_name, db_name, *args, **kwargs)
     stores = _stores()
     held = [Namespace(stores.get(r.scheme, r.bucket), r) for r in roots]
