@@ -121,6 +121,9 @@ def test_a_malformed_env_file_exits_2_naming_its_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == (
         f"odoo-cloud check: error: argument --env-file: {path}, line 2: "
-        "expected NAME=value, found no '='."
+        "expected NAME=value, NAME made of letters, digits and _, not starting "
+        "with a digit, right before the '=' (the line is not shown: it may hold "
+        "a secret)."
     )
     assert "hunter2" not in result.stderr
+    assert "ODOO_SESSION_REDIS_PASSWORD" not in result.stderr
