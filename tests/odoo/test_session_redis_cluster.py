@@ -4,6 +4,7 @@ crashes while their users work."""
 import time
 import uuid
 
+from local_platform.process import wait_until
 from local_platform.redis_server import run_redis_cluster
 
 LOAD = ("base", "web", "session_redis", "session_gc_noop")
@@ -71,17 +72,22 @@ def test_a_crashed_master_s_users_wait_for_its_replica_the_others_keep_working(
 
         assert refused
         for server in servers:
+            # Each prefork worker learns the promoted replica on its own first
+            # request to that master: there, a session may wait a moment more.
             for sid in crashed + others:
-                assert answer(server, sid) == ADMIN
+                wait_until(
+                    lambda server=server, sid=sid: answer(server, sid) == ADMIN,
+                    FAILOVER_TIMEOUT, f"session {sid[:8]} on {server.url}",
+                )  # fmt: skip
             log = server.log()
             errors = [line for line in log.splitlines() if " ERROR " in line]
-            assert len(errors) == 1, errors
-            # The master that failed, not the node Odoo was given.
+            # One line per worker that met the outage, naming the master that
+            # failed, not the node Odoo was given.
             failed = f"{victim.host}:{victim.port}: Connection refused"
-            assert f"is unreachable ({failed})" in errors[0], errors
+            assert errors and all(f"is unreachable ({failed})" in e for e in errors)
             warnings = [line for line in log.splitlines() if " WARNING " in line]
-            assert len(warnings) == 1, warnings
-            assert "answers again." in warnings[0]
+            assert 1 <= len(warnings) <= len(errors), warnings
+            assert all("answers again." in warning for warning in warnings)
             assert "Traceback" not in log
         print(
             f"\nthe crashed master's users got 503 from {refused[0]:.2f} s to "
