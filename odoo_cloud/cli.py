@@ -4,8 +4,9 @@ import argparse
 import re
 import sys
 
+from odoo_cloud_adapter import import_hook
+
 from . import config, platform, sessions
-from .odoo_adapter import import_hook
 from .sessions.filesystem import import_sessions, vacuum
 
 

@@ -5,20 +5,20 @@ import logging
 
 from odoo import api, models
 
-from odoo_cloud.odoo_adapter import database_operations
 from odoo_cloud.storage import StorageError
 from odoo_cloud.storage.ownership import (
     IDENTITY_SQL,
+    NAMESPACE_PARAMETER,
     group_by_root,
     hold_references,
     root_for,
     settle,
 )
+from odoo_cloud_adapter import database_operations
 
 from ..settings import settings, stores
 
 _logger = logging.getLogger(__name__)
-NAMESPACE_PARAMETER = "attachment_storage.namespace"
 # Processes settling the same database take turns (pg_advisory_xact_lock).
 SETTLE_LOCK = 0x0D00C10D
 # (database name, identity) -> namespace, once settled in this process.

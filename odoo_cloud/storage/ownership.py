@@ -37,6 +37,8 @@ NAMESPACED = re.compile(
     r"[0-9a-f]{2}/[0-9a-f]{40}$"
 )
 CLAIM = "owner"
+# The system parameter in which a database records its namespace.
+NAMESPACE_PARAMETER = "attachment_storage.namespace"
 HOLDS = "holds/"
 PENDING = "pending-"
 # A pending hold outlives any duplicate; one left by a killed duplicate then

@@ -5,7 +5,7 @@ import subprocess
 import sys
 import textwrap
 
-from odoo_cloud.odoo_adapter import database_operations, import_hook
+from odoo_cloud_adapter import database_operations, import_hook
 
 OPERATIONS = "\n".join(
     f"def {name}(*args, **kwargs):\n    return 'odoo'\n"

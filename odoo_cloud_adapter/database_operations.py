@@ -29,15 +29,16 @@ import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
-from ..storage import (
+from odoo_cloud.storage import (
     READ_SIZE,
     Location,
     ObjectNotFound,
     StorageError,
     configured_stores,
 )
-from ..storage.ownership import (
+from odoo_cloud.storage.ownership import (
     IDENTITY_SQL,
+    NAMESPACE_PARAMETER,
     Namespace,
     group_by_root,
     release_database,
@@ -45,7 +46,6 @@ from ..storage.ownership import (
 )
 
 _logger = logging.getLogger(__name__)
-NAMESPACE_PARAMETER = "attachment_storage.namespace"
 # While Odoo runs one of these operations in this thread, a registry it loads
 # must not settle its namespace: the wrapper does, once Odoo is done.
 _running = contextvars.ContextVar("odoo_cloud_database_operation", default=False)
