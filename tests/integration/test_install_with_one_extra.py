@@ -15,7 +15,13 @@ import pytest
 from harness.object_stores import moto_environ
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGE_SOURCES = ("pyproject.toml", "README.md", "requirements", "odoo_cloud")
+PACKAGE_SOURCES = (
+    "pyproject.toml",
+    "README.md",
+    "requirements",
+    "odoo_cloud",
+    "odoo_cloud_adapter",
+)
 BYTECODE = shutil.ignore_patterns("__pycache__")
 # The modules of every other extra, as they are imported.
 OTHER_EXTRAS = ("swiftclient", "keystoneauth1", "azure", "redis", "prometheus_client")
