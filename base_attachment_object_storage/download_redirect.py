@@ -6,7 +6,7 @@ import logging
 
 from odoo.http import Response, request
 
-from odoo_cloud.storage import StorageError
+from odoo_cloud.errors import StorageError
 from odoo_cloud.storage.redirect import (
     PROXY_HEADER,
     SIGNED_URL,

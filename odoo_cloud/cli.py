@@ -7,6 +7,7 @@ import sys
 from odoo_cloud_adapter import import_hook
 
 from . import config, platform, sessions
+from .errors import PlatformError, SessionStoreUnavailable
 from .sessions.filesystem import import_sessions, vacuum
 
 
@@ -53,7 +54,7 @@ def check(args):
         return 0
     violated = platform.violations(effective, env)
     if violated:
-        print(platform.report(env, violated), file=sys.stderr)
+        print(PlatformError(env, violated), file=sys.stderr)
         return 1
     print(f"RUNNING_ENV={env}: every platform rule holds")
     return 0
@@ -113,7 +114,7 @@ def sessions_import(args):
     except config.ConfigError as error:  # redis not installed too
         print(error, file=sys.stderr)
         return 2
-    except (sessions.SessionStoreUnavailable, OSError) as error:
+    except (SessionStoreUnavailable, OSError) as error:
         print(error, file=sys.stderr)
         return 1
     print(_counts(counts, args.dry_run))

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from .errors import ConfigError, Problem
 from .masking import MASK, mask
 
 # No variable needs more (a connection string with a SAS token is a few
@@ -38,30 +39,6 @@ DECLARED_IN = (
     "odoo_cloud.logs",
     "odoo_cloud.metrics.variables",
 )
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Why a setting cannot be used: the variable (or variables) at fault, or
-    the feature when its installation is (:mod:`.extras`), its value as it may
-    be shown (secrets masked; None when the value is not the point) and the
-    reason, worded to follow them."""
-
-    variable: str
-    value: object
-    reason: str
-
-    def __str__(self):
-        shown = "" if self.value is None else f"={self.value}"
-        return f"{self.variable}{shown} {self.reason}"
-
-
-class ConfigError(ValueError):
-    """One or more variables hold a value the suite cannot use."""
-
-    def __init__(self, problems):
-        self.problems = list(problems)
-        super().__init__("\n".join(map(str, self.problems)))
 
 
 class Secret:

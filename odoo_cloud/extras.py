@@ -12,7 +12,7 @@ import contextlib
 import importlib.util
 from dataclasses import dataclass
 
-from .config import ConfigError, Problem
+from .errors import ConfigError, Problem
 
 
 class MissingExtra(ConfigError):

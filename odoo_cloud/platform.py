@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from . import sessions
 from .config import (
     RUNNING_ENV,
-    Problem,
     Variable,
     boolean,
     catalogue_by_name,
     choice,
     grouped,
 )
+from .errors import Problem
 from .storage.backends import BACKENDS
 from .storage.descriptor import DB_STAND_IN
 
@@ -106,25 +106,6 @@ class Violation:
         return (
             f"{self.variable}={self.value}: expected {self.expected}\n  fix: {self.fix}"
         )
-
-
-class PlatformError(Exception):
-    """The configuration breaks rules of the running environment."""
-
-    def __init__(self, running_env, violations):
-        self.running_env = running_env
-        self.violations = list(violations)
-        super().__init__(report(running_env, self.violations))
-
-
-def report(running_env, violations):
-    """The violations as a text naming the environment, one rule per item."""
-    count = len(violations)
-    head = (
-        f"RUNNING_ENV={running_env or '(unset)'}: {count} platform "
-        f"rule{'s' if count > 1 else ''} violated"
-    )
-    return "\n".join([head, *(f"- {violation}" for violation in violations)])
 
 
 def named(env):
@@ -374,7 +355,7 @@ def check_location(config, env, schemes, current):
 
 
 def missing_extras(config):
-    """A :class:`~.config.Problem` for each feature ``config`` turns on (a
+    """A :class:`~.errors.Problem` for each feature ``config`` turns on (a
     backend's bucket, Redis sessions) whose library, an extra of odoo-cloud,
     is not installed; found without importing any library."""
     wanted = [

@@ -9,7 +9,7 @@ masked.
 
 import contextlib
 
-from .config import ConfigError
+from .errors import ConfigError
 from .masking import mask
 
 

@@ -29,13 +29,8 @@ import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
-from odoo_cloud.storage import (
-    READ_SIZE,
-    Location,
-    ObjectNotFound,
-    StorageError,
-    configured_stores,
-)
+from odoo_cloud.errors import ObjectNotFound, StorageError
+from odoo_cloud.storage import READ_SIZE, Location, configured_stores
 from odoo_cloud.storage.ownership import (
     IDENTITY_SQL,
     NAMESPACE_PARAMETER,

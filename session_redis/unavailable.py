@@ -3,7 +3,7 @@ person and a line of text for a JSON client."""
 
 import logging
 
-from odoo_cloud.sessions import SessionStoreUnavailable
+from odoo_cloud.errors import SessionStoreUnavailable
 from odoo_cloud.unavailable_page import UnavailableResponse
 
 RESPONSE = UnavailableResponse("the session store")

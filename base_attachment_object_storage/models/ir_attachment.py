@@ -16,14 +16,8 @@ from odoo.exceptions import UserError
 from odoo.tools.mimetypes import guess_mimetype
 from werkzeug.exceptions import ServiceUnavailable
 
-from odoo_cloud.storage import (
-    BACKENDS,
-    Location,
-    ObjectNotFound,
-    StorageError,
-    StorageUnavailable,
-    content_key,
-)
+from odoo_cloud.errors import ObjectNotFound, StorageError, StorageUnavailable
+from odoo_cloud.storage import BACKENDS, Location, content_key
 from odoo_cloud.unavailable_page import UnavailableResponse
 
 from ..settings import settings, stores

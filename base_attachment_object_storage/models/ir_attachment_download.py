@@ -10,7 +10,8 @@ from odoo.http import Stream, request
 from werkzeug.http import parse_content_range_header
 from werkzeug.wsgi import wrap_file
 
-from odoo_cloud.storage import READ_SIZE, Location, ObjectNotFound, StorageUnavailable
+from odoo_cloud.errors import ObjectNotFound, StorageUnavailable
+from odoo_cloud.storage import READ_SIZE, Location
 
 from ..download_redirect import redirect_response
 from ..settings import stores

@@ -5,7 +5,7 @@ import logging
 
 from odoo import api, models
 
-from odoo_cloud.storage import StorageError
+from odoo_cloud.errors import StorageError
 from odoo_cloud.storage.ownership import (
     IDENTITY_SQL,
     NAMESPACE_PARAMETER,

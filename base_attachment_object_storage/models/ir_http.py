@@ -1,7 +1,7 @@
 from odoo import models
 from werkzeug.wrappers import Response
 
-from odoo_cloud.storage import StorageUnavailable
+from odoo_cloud.errors import StorageUnavailable
 from odoo_cloud.unavailable_page import mark_unavailable
 
 from .ir_attachment import UNAVAILABLE, ObjectStorageUnavailable

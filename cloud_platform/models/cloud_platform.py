@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import config as odoo_config
 
 from odoo_cloud import config, platform
+from odoo_cloud.errors import ConfigError, PlatformError
 
 _logger = logging.getLogger(__name__)
 
@@ -39,9 +40,7 @@ class CloudPlatform(models.AbstractModel):
         """
         settings, problems = self._settings()
         problem = (
-            config.ConfigError(problems)
-            if problems
-            else self._violated(settings, loading)
+            ConfigError(problems) if problems else self._violated(settings, loading)
         )
         if problem is None:
             _logger.info(
@@ -85,7 +84,7 @@ class CloudPlatform(models.AbstractModel):
                 )
             else:
                 violated += found
-        return platform.PlatformError(env, violated) if violated else None
+        return PlatformError(env, violated) if violated else None
 
     @api.model
     def install(self):
@@ -109,13 +108,13 @@ class CloudPlatform(models.AbstractModel):
         settings = config.load(running_env_option=odoo_config.get("running_env"))
         env = settings.running_env
         if env not in platform.RULES:
-            raise platform.PlatformError(env, platform.check_running_env(env))
+            raise PlatformError(env, platform.check_running_env(env))
         schemes = self.env["ir.attachment"]._object_storage_schemes()
         location = platform.attachment_location(settings, env, schemes)
         current = self._location()
         if location is None:
             violated = platform.check_location(settings, env, schemes, current)
-            raise platform.PlatformError(env, violated)
+            raise PlatformError(env, violated)
         if current != location:
             was = current or "unset"
             _logger.info(

@@ -20,7 +20,8 @@ import re
 import shutil
 import tempfile
 
-from ..config import ConfigError, Problem, networks
+from ..config import networks
+from ..errors import ConfigError, Problem
 from ..extras import Extra
 from .catalog import ERRORS_OF, METRICS
 

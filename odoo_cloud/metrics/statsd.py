@@ -20,7 +20,7 @@ import re
 import socket
 import time
 
-from ..config import ConfigError, Problem
+from ..errors import ConfigError, Problem
 from ..process import PerProcess
 
 _logger = logging.getLogger(__name__)

@@ -23,7 +23,6 @@ _MODULE_OF = {
     "MAX_INACTIVITY_PARAMETER": ".store",
     "RedisSessions": ".store",
     "RedisSessionStore": ".store",
-    "SessionStoreUnavailable": ".unavailable",
     "idle_lifetime": ".store",
     "sessions_from_config": ".store",
 }

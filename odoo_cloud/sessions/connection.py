@@ -17,7 +17,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from ..clock import use_real_clock
-from ..config import ConfigError, Problem
+from ..errors import ConfigError, Problem
 from ..masking import mask
 from ..unreachable import cause
 

@@ -26,12 +26,12 @@ import time
 
 import redis
 
+from ..errors import SessionStoreUnavailable
 from ..metrics import measured
 from ..metrics.catalog import SESSION_STORE_DURATION, SESSION_STORE_ERRORS
 from ..process import PerProcess
 from .connection import connect, describe, validate
 from .outage import Outage
-from .unavailable import SessionStoreUnavailable
 
 _logger = logging.getLogger(__name__)
 

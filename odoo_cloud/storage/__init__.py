@@ -8,21 +8,17 @@ import functools
 import threading
 
 from ..config import load
-from ..metrics import measure_object_store
-from ..process import PerProcess
-from .backends import BACKENDS
-from .base import (
-    READ_SIZE,
-    Location,
+from ..errors import (
     NoSignedURL,
-    ObjectInfo,
     ObjectNotFound,
-    ObjectStore,
     OutsideBucket,
     StorageError,
     StorageUnavailable,
-    content_key,
 )
+from ..metrics import measure_object_store
+from ..process import PerProcess
+from .backends import BACKENDS
+from .base import READ_SIZE, Location, ObjectInfo, ObjectStore, content_key
 
 __all__ = [
     "BACKENDS",

@@ -1,4 +1,5 @@
-"""What every object store offers the suite, and how its failures read.
+"""What every object store offers the suite; its failures are the
+:class:`~odoo_cloud.errors.StorageError` family.
 
 Attachments record their full location (``s3://bucket/key``), so that a record
 stays readable after the configuration changes; a store is one bucket (or
@@ -12,6 +13,7 @@ from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import NamedTuple
 
+from ..errors import NoSignedURL, ObjectNotFound, OutsideBucket
 from .keys import bucket_problem, key_problem
 
 # Big enough that Python's per-read overhead is small next to the copy.
@@ -19,28 +21,6 @@ READ_SIZE = 256 * 1024
 # The Cache-Control of a signed URL's answer: Odoo's for a private
 # attachment, which no shared cache keeps.
 SIGNED_CACHE_CONTROL = "no-cache, private"
-
-
-class StorageError(Exception):
-    """The object store refused or failed an operation."""
-
-
-class ObjectNotFound(StorageError):
-    """The object does not exist: the equivalent of a missing local file."""
-
-
-class StorageUnavailable(StorageError):
-    """The object store cannot be reached or failed (timeout, 5xx): retry later."""
-
-
-class OutsideBucket(StorageError):
-    """A request for this key or bucket could reach another bucket: it is
-    not sent."""
-
-
-class NoSignedURL(StorageError):
-    """The store cannot give a URL serving this download with the headers
-    asked: Odoo serves it itself."""
 
 
 class ObjectInfo(NamedTuple):

@@ -16,7 +16,8 @@ who may delete what):
 import logging
 from typing import NamedTuple
 
-from .base import Location, StorageError
+from ..errors import StorageError
+from .base import Location
 from .ownership import Namespace, group_by_root
 
 _logger = logging.getLogger(__name__)

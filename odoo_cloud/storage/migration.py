@@ -15,17 +15,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from ..errors import ChecksumMismatch, SourceMissing
 from .base import content_key
 
 _logger = logging.getLogger(__name__)
-
-
-class SourceMissing(Exception):
-    """The content to move is gone (a filestore file deleted by hand, ...)."""
-
-
-class ChecksumMismatch(Exception):
-    """The content read does not have the sha1 recorded for it."""
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ import time
 import uuid
 from typing import NamedTuple
 
-from .base import Location, ObjectNotFound
+from ..errors import ObjectNotFound
+from .base import Location
 
 # The namespace of a root, then the content key Odoo's filestore layout gives.
 NAMESPACED = re.compile(

@@ -10,7 +10,7 @@ import pytest
 
 from local_platform.redis_server import run_redis_cluster
 from local_platform.session_store import make_store
-from odoo_cloud.sessions import SessionStoreUnavailable
+from odoo_cloud.errors import SessionStoreUnavailable
 
 FAILOVER_TIMEOUT = 30
 

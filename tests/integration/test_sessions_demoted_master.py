@@ -6,7 +6,7 @@ import pytest
 
 from local_platform.redis_server import run_redis
 from local_platform.session_store import make_store
-from odoo_cloud.sessions import SessionStoreUnavailable
+from odoo_cloud.errors import SessionStoreUnavailable
 
 
 def test_a_replica_refusing_writes_is_unavailable_then_used_again(tmp_path):

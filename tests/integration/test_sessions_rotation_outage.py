@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from local_platform.session_store import make_store
-from odoo_cloud.sessions import SessionStoreUnavailable
+from odoo_cloud.errors import SessionStoreUnavailable
 
 
 @pytest.fixture

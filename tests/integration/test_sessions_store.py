@@ -9,7 +9,7 @@ import pytest
 
 from local_platform.redis_server import run_redis
 from local_platform.session_store import make_store
-from odoo_cloud.sessions import SessionStoreUnavailable
+from odoo_cloud.errors import SessionStoreUnavailable
 
 WEEK, THREE_HOURS = 7 * 24 * 3600, 3 * 3600
 

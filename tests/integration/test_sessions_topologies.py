@@ -7,7 +7,7 @@ import pytest
 from local_platform.process import free_port, wait_until
 from local_platform.redis_server import run_redis, run_sentinel_group
 from local_platform.session_store import make_store
-from odoo_cloud.sessions import SessionStoreUnavailable
+from odoo_cloud.errors import SessionStoreUnavailable
 
 
 def test_sessions_survive_a_sentinel_failover(tmp_path):

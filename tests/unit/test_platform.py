@@ -4,7 +4,7 @@ where the environment does not demand the rule, violating where it does."""
 
 import pytest
 
-from odoo_cloud import config, platform
+from odoo_cloud import config, errors, platform
 
 ENVIRONMENTS = ("prod", "integration", "test", "dev")
 SWIFT = {
@@ -210,7 +210,7 @@ def test_the_report_names_every_rule_and_masks_secrets():
         "SWIFT_WRITE_CONTAINER": "files",
         "SWIFT_PASSWORD": "swift-secret",
     }
-    error = platform.PlatformError("prod", violations(environ))
+    error = errors.PlatformError("prod", violations(environ))
     text = str(error)
     assert text.startswith("RUNNING_ENV=prod: 6 platform rules violated\n- ")
     named = ["ODOO_SESSION_REDIS", "ODOO_SESSION_REDIS_PREFIX", "SWIFT_AUTH_URL"]

@@ -9,7 +9,8 @@ import redis
 import requests
 
 from odoo_cloud.config import load
-from odoo_cloud.sessions import SessionStoreUnavailable, sessions_from_config
+from odoo_cloud.errors import SessionStoreUnavailable
+from odoo_cloud.sessions import sessions_from_config
 from odoo_cloud.storage import StorageUnavailable, Stores
 from odoo_cloud.unreachable import cause
 

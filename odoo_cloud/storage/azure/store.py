@@ -26,18 +26,9 @@ from azure.storage.blob import (
 )
 
 from ...clock import REAL_DATETIME, use_real_clock
+from ...errors import NoSignedURL, ObjectNotFound, StorageError, StorageUnavailable
 from ...unreachable import cause
-from ..base import (
-    READ_SIZE,
-    SIGNED_CACHE_CONTROL,
-    NoSignedURL,
-    ObjectBody,
-    ObjectInfo,
-    ObjectNotFound,
-    ObjectStore,
-    StorageError,
-    StorageUnavailable,
-)
+from ..base import READ_SIZE, SIGNED_CACHE_CONTROL, ObjectBody, ObjectInfo, ObjectStore
 from . import ACCOUNT_KEY, ACCOUNT_NAME, ACCOUNT_URL, BACKEND, CONNECTION_STRING
 
 OUTAGES = (

@@ -8,16 +8,9 @@ import botocore.config
 import botocore.exceptions
 
 from ...clock import use_real_clock
+from ...errors import ObjectNotFound, StorageError, StorageUnavailable
 from ...unreachable import cause
-from ..base import (
-    SIGNED_CACHE_CONTROL,
-    ObjectBody,
-    ObjectInfo,
-    ObjectNotFound,
-    ObjectStore,
-    StorageError,
-    StorageUnavailable,
-)
+from ..base import SIGNED_CACHE_CONTROL, ObjectBody, ObjectInfo, ObjectStore
 from . import BACKEND
 
 NOT_FOUND = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}

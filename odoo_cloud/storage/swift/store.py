@@ -32,18 +32,15 @@ import urllib3.exceptions
 from swiftclient.exceptions import ClientException
 
 from ...clock import REAL_TIME, use_real_clock
+from ...errors import NoSignedURL, ObjectNotFound, StorageError, StorageUnavailable
 from ...unreachable import cause
 from ..base import (
     READ_SIZE,
     SIGNED_CACHE_CONTROL,
     Location,
-    NoSignedURL,
     ObjectBody,
     ObjectInfo,
-    ObjectNotFound,
     ObjectStore,
-    StorageError,
-    StorageUnavailable,
 )
 from . import BACKEND
 
