@@ -1,10 +1,13 @@
 """What a request gets while a store Odoo needs does not answer: HTTP 503.
 
-A person gets a small page that needs nothing more from the server, which
-could not serve it: inline style, no script, stylesheet, image or link. A
-request that sends JSON (JSON-RPC, Odoo 19's JSON-2 API) gets one line of
-text, which Odoo's web client takes for a lost connection and retries. Both
-carry ``Retry-After`` and are never cached: the outage is over in a moment.
+:func:`unavailable_response` is the answer to an
+:class:`~odoo_cloud.errors.Unavailable`, whoever raised it. A person gets a
+small page that needs nothing more from the server, which could not serve
+it: inline style, no script, stylesheet, image or link. A request that sends
+JSON (JSON-RPC, Odoo 19's JSON-2 API) gets one line of text, which Odoo's web
+client takes for a lost connection and retries, or else Odoo's own JSON
+error, which it shows. Each carries ``Retry-After`` and is never cached: the
+outage is over in a moment.
 """
 
 import contextlib
@@ -49,14 +52,6 @@ HEADERS = (
     ("Retry-After", str(RETRY_AFTER_SECONDS)),
     ("Cache-Control", "no-store"),
 )
-
-
-def mark_unavailable(response):
-    """Turn ``response`` (a werkzeug response whose body a client already
-    knows how to show, such as a JSON-RPC error) into a 503 of an outage."""
-    response.status_code = 503
-    response.headers.update(HEADERS)
-    return response
 
 
 def sends_json(environ):
@@ -110,6 +105,22 @@ class UnavailableResponse:
             ],
         )
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+
+
+def unavailable_response(error, odoo_response=None):
+    """The WSGI application answering ``error``, an
+    :class:`~odoo_cloud.errors.Unavailable`, with a 503 naming its store.
+
+    ``odoo_response`` is the answer Odoo made of the error, when the caller
+    wants its JSON body kept: a JSON-RPC error object, which the web client
+    shows in a dialog. Any other answer, or none, gives way to the page (the
+    line of text for a JSON request).
+    """
+    if getattr(odoo_response, "mimetype", None) == "application/json":
+        odoo_response.status_code = 503
+        odoo_response.headers.update(HEADERS)
+        return odoo_response
+    return UnavailableResponse(error.service)
 
 
 def raw_response(status, reason):

@@ -4,9 +4,7 @@ person and a line of text for a JSON client."""
 import logging
 
 from odoo_cloud.errors import SessionStoreUnavailable
-from odoo_cloud.unavailable_page import UnavailableResponse
-
-RESPONSE = UnavailableResponse("the session store")
+from odoo_cloud.unavailable_page import unavailable_response
 
 
 class RedisUnavailable(SessionStoreUnavailable):
@@ -18,7 +16,7 @@ class RedisUnavailable(SessionStoreUnavailable):
 
     @property
     def error_response(self):
-        return RESPONSE
+        return unavailable_response(self)
 
     @error_response.setter
     def error_response(self, response):

@@ -16,26 +16,35 @@ from odoo.exceptions import UserError
 from odoo.tools.mimetypes import guess_mimetype
 from werkzeug.exceptions import ServiceUnavailable
 
-from odoo_cloud.errors import ObjectNotFound, StorageError, StorageUnavailable
+from odoo_cloud.errors import (
+    ObjectNotFound,
+    StorageError,
+    StorageUnavailable,
+    Unavailable,
+)
 from odoo_cloud.storage import BACKENDS, Location, content_key
-from odoo_cloud.unavailable_page import UnavailableResponse
+from odoo_cloud.unavailable_page import unavailable_response
 
 from ..settings import settings, stores
 
 _logger = logging.getLogger(__name__)
 _disabled_read_logged = False
-UNAVAILABLE = UnavailableResponse("the file storage")
 
 
-class ObjectStorageUnavailable(ServiceUnavailable):
+class ObjectStorageUnavailable(ServiceUnavailable, Unavailable):
     """Answered 503: the content exists but cannot be read now.
 
-    A JSON-RPC call gets Odoo's error object with this message (``ir.http``);
-    any other request gets the outage page (Odoo answers the exception of an
-    HTTP route by calling it as a WSGI application)."""
+    ``ir.http`` answers it with
+    :func:`~odoo_cloud.unavailable_page.unavailable_response`: a JSON-RPC call
+    gets Odoo's error object with this message, any other request the outage
+    page."""
+
+    service = StorageUnavailable.service
 
     def __call__(self, environ, start_response):
-        return UNAVAILABLE(environ, start_response)
+        """The same answer where Odoo calls it as a WSGI application without
+        asking ``ir.http`` (``--dev=werkzeug``)."""
+        return unavailable_response(self)(environ, start_response)
 
 
 class IrAttachment(models.Model):

@@ -1,19 +1,20 @@
 from odoo import models
-from werkzeug.wrappers import Response
 
 from odoo_cloud.errors import StorageUnavailable
-from odoo_cloud.unavailable_page import mark_unavailable
+from odoo_cloud.unavailable_page import unavailable_response
 
-from .ir_attachment import UNAVAILABLE, ObjectStorageUnavailable
+from .ir_attachment import ObjectStorageUnavailable
 
 
-def _is_storage_outage(exception):
-    """Whether ``exception`` comes from an object store that does not answer:
-    a download refused, or a save that failed (a user error Odoo would answer
-    with 200 or 400)."""
-    return isinstance(exception, ObjectStorageUnavailable) or isinstance(
-        exception.__cause__, StorageUnavailable
-    )
+def _storage_outage(exception):
+    """The object store outage ``exception`` reports, or None: a download
+    refused, or a save that failed (a user error Odoo would answer with 200
+    or 400) because the store does not answer."""
+    if isinstance(exception, ObjectStorageUnavailable):
+        return exception
+    if isinstance(exception.__cause__, StorageUnavailable):
+        return exception.__cause__
+    return None
 
 
 class IrHttp(models.AbstractModel):
@@ -26,8 +27,7 @@ class IrHttp(models.AbstractModel):
         takes only a 502 or a body that is not JSON for a lost connection);
         any other gets the outage page."""
         response = super()._handle_error(exception)
-        if not _is_storage_outage(exception):
+        outage = _storage_outage(exception)
+        if outage is None:
             return response
-        if isinstance(response, Response) and response.mimetype == "application/json":
-            return mark_unavailable(response)
-        return UNAVAILABLE
+        return unavailable_response(outage, response)

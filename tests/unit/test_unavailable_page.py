@@ -4,12 +4,14 @@ import io
 
 import pytest
 from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
+from odoo_cloud.errors import SessionStoreUnavailable, StorageUnavailable
 from odoo_cloud.unavailable_page import (
     DISCARD_LIMIT,
     RETRY_AFTER_SECONDS,
     UnavailableResponse,
+    unavailable_response,
 )
 
 RESPONSE = UnavailableResponse("the <session> store")
@@ -76,3 +78,24 @@ def test_the_unread_body_is_read_before_the_answer_up_to_a_limit(size, unread):
     Request(environ).stream.read(1000)  # what Odoo read itself
     UnavailableResponse("the session store")(environ, lambda *args: None)
     assert size - body.tell() == unread
+
+
+def test_an_unavailable_store_is_answered_the_page_naming_it():
+    application = unavailable_response(SessionStoreUnavailable("redis", OSError()))
+    assert application.reason == "the session store"
+    assert unavailable_response(StorageUnavailable("down")).reason == (
+        "the file storage"
+    )
+
+
+def test_odoo_s_json_error_is_kept_as_a_503_any_other_answer_gives_way():
+    error = StorageUnavailable("down")
+    odoo_json = Response('{"error": {}}', mimetype="application/json")
+    kept = unavailable_response(error, odoo_json)
+    assert kept is odoo_json
+    assert kept.status_code == 503
+    assert kept.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert kept.headers["Cache-Control"] == "no-store"
+    page = Response("<p>error</p>", mimetype="text/html")
+    assert isinstance(unavailable_response(error, page), UnavailableResponse)
+    assert page.status_code == 200
