@@ -2,7 +2,7 @@
 
 from odoo.tools import config as odoo_config
 
-from odoo_cloud.storage import configured_stores
+from odoo_cloud.storage.configured import configured_stores
 
 
 def stores():

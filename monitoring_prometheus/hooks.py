@@ -22,7 +22,7 @@ from odoo_cloud import config, health
 from odoo_cloud.metrics import instrumentation, probes, prometheus, subscribe
 from odoo_cloud.sessions import is_redis_store
 from odoo_cloud.startup import refusing_to_start
-from odoo_cloud.storage import configured_stores
+from odoo_cloud.storage.configured import configured_stores
 
 from . import server_options
 

@@ -25,8 +25,8 @@ import uuid
 
 import orjson
 
-from odoo_cloud.config import Variable, boolean, catalogue, choice, grouped
-from odoo_cloud.masking import KEY_HINTS, MASK, mask, mentions
+from .masking import KEY_HINTS, MASK, mask, mentions
+from .variable import Variable, boolean, choice, grouped
 
 try:  # python-json-logger >= 3.1
     from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
@@ -117,9 +117,9 @@ class Redactor:
     @classmethod
     def from_config(cls, config):
         return cls(
-            str(config[variable.name].reveal())
-            for variable in catalogue()
-            if variable.secret and config[variable.name] is not None
+            str(setting.value.reveal())
+            for setting in config.settings.values()
+            if setting.variable.secret and setting.value is not None
         )
 
     def text(self, value):

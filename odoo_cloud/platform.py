@@ -21,18 +21,15 @@ import re
 from dataclasses import dataclass
 
 from . import sessions
-from .config import (
-    RUNNING_ENV,
-    Variable,
-    boolean,
-    catalogue_by_name,
-    choice,
-    grouped,
-)
 from .errors import Problem
 from .storage.backends import BACKENDS
 from .storage.descriptor import DB_STAND_IN
+from .variable import Variable, boolean, choice, grouped
 
+# Read before the others (:mod:`.config`): the defaults of some depend on it,
+# and ``odoo-cloud check --env`` or Odoo's ``running_env`` option may stand
+# in for it.
+RUNNING_ENV = "RUNNING_ENV"
 RUNNING_ENVIRONMENTS = ("prod", "integration", "test", "dev")
 VARIABLES = grouped(
     "platform",
@@ -113,12 +110,8 @@ def named(env):
     return f"<project>-odoo-{env} (regex ^{PROJECT}-odoo-{env}$)"
 
 
-def _shown(config, name):
-    return catalogue_by_name()[name].display(config[name])
-
-
 def _violation(config, name, expected, fix):
-    return Violation(name, _shown(config, name), expected, fix)
+    return Violation(name, config.shown(name), expected, fix)
 
 
 def check_running_env(env):
@@ -372,7 +365,7 @@ def missing_extras(config):
             found.append(
                 Problem(
                     variable,
-                    _shown(config, variable),
+                    config.shown(variable),
                     f"asks for {feature}, which {extra.reason(module)}",
                 )
             )

@@ -30,7 +30,8 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 from odoo_cloud.errors import ObjectNotFound, StorageError
-from odoo_cloud.storage import READ_SIZE, Location, configured_stores
+from odoo_cloud.storage import READ_SIZE, Location
+from odoo_cloud.storage.configured import configured_stores
 from odoo_cloud.storage.ownership import (
     IDENTITY_SQL,
     NAMESPACE_PARAMETER,

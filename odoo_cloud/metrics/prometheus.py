@@ -20,9 +20,9 @@ import re
 import shutil
 import tempfile
 
-from ..config import networks
 from ..errors import ConfigError, Problem
 from ..extras import Extra
+from ..variable import networks
 from .catalog import ERRORS_OF, METRICS
 
 _logger = logging.getLogger(__name__)

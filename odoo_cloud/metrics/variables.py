@@ -1,7 +1,7 @@
 """The variables of metrics (monitoring_statsd, monitoring_prometheus) and
 of the health probes."""
 
-from ..config import Variable, boolean, duration, grouped, networks, port, text
+from ..variable import Variable, boolean, duration, grouped, networks, port, text
 
 VARIABLES = grouped(
     "metrics",

@@ -1,6 +1,6 @@
 """The variables of HTTP sessions in Redis (session_redis)."""
 
-from ..config import (
+from ..variable import (
     Variable,
     addresses,
     boolean,

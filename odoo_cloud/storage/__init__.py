@@ -1,13 +1,12 @@
 """Attachments in object storage: the stores, the migration engine, the GC plan.
 
 A store is one bucket of one backend (:data:`.backends.BACKENDS`).
-:class:`Stores` builds them from the configuration, once per process.
+:class:`Stores` builds them from the configuration, once per process
+(:func:`.configured.configured_stores`).
 """
 
-import functools
 import threading
 
-from ..config import load
 from ..errors import (
     NoSignedURL,
     ObjectNotFound,
@@ -32,15 +31,8 @@ __all__ = [
     "StorageError",
     "StorageUnavailable",
     "Stores",
-    "config_groups",
-    "configured_stores",
     "content_key",
 ]
-
-
-def config_groups():
-    """The variable groups the stores read: the shared one and each backend's."""
-    return ("attachments", *BACKENDS)
 
 
 class Stores:
@@ -116,10 +108,3 @@ class Stores:
             return BACKENDS[scheme]
         except KeyError:
             raise StorageError(f"no object store backend named {scheme!r}") from None
-
-
-@functools.cache
-def configured_stores(running_env_option=None):
-    """The :class:`Stores` of this process's configuration, built once;
-    :class:`ConfigError` names any bad variable of the attachment groups."""
-    return Stores(load(running_env_option=running_env_option, groups=config_groups()))

@@ -15,8 +15,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..config import Variable, boolean, grouped
 from ..extras import Extra
+from ..variable import Variable, boolean, grouped
 from .keys import bucket_problem
 
 # What ``{db}`` in a bucket name is checked as when no database is known.

@@ -3,7 +3,7 @@ shares, then each backend's, from its descriptor."""
 
 import re
 
-from ..config import (
+from ..variable import (
     Variable,
     boolean,
     choice,

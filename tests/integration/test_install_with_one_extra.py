@@ -97,7 +97,7 @@ def test_every_variable_loads_and_the_s3_store_works(s3_only, moto_server):
         s3_only,
         """
         from odoo_cloud import config
-        from odoo_cloud.storage import configured_stores
+        from odoo_cloud.storage.configured import configured_stores
 
         config.load()
         print(len(config.catalogue()))
@@ -117,7 +117,7 @@ def test_a_swift_store_names_the_extra_to_install(s3_only):
     result = python(
         s3_only,
         """
-        from odoo_cloud.storage import configured_stores
+        from odoo_cloud.storage.configured import configured_stores
 
         configured_stores().get("swift", "acme-files")
         """,

@@ -12,9 +12,9 @@ import pytest
 
 from odoo_cloud import config, platform
 from odoo_cloud.cli import main
-from odoo_cloud.config import Secret, Variable, text
 from odoo_cloud.storage import BACKENDS, ObjectInfo, ObjectNotFound, ObjectStore, Stores
 from odoo_cloud.storage.descriptor import Backend
+from odoo_cloud.variable import Secret, Variable, text
 
 
 class MemoryStore(ObjectStore):

@@ -166,7 +166,7 @@ def test_the_core_and_odoo_cloud_check_load_no_library_of_an_extra():
     script = (
         "import contextlib, io, sys\n"
         "from odoo_cloud import cli, config, health, logs, metrics, platform\n"
-        "from odoo_cloud.storage import configured_stores\n"
+        "from odoo_cloud.storage.configured import configured_stores\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    code = cli.main(['check'])\n"
         f"print(code, sorted(set({modules!r}) & set(sys.modules)))"

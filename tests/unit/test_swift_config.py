@@ -14,7 +14,7 @@ import requests
 from swiftclient.exceptions import ClientException
 
 from odoo_cloud import config
-from odoo_cloud.config import ConfigError, load, parse, port
+from odoo_cloud.config import ConfigError, load, parse
 from odoo_cloud.storage import (
     ObjectNotFound,
     StorageError,
@@ -22,6 +22,7 @@ from odoo_cloud.storage import (
     Stores,
 )
 from odoo_cloud.storage.swift.store import client_from_config, translated_errors
+from odoo_cloud.variable import port
 
 KEYSTONE = {
     "SWIFT_ACCOUNT": "odoo",

@@ -1,8 +1,8 @@
 """Azure Blob Storage, through azure-storage-blob: the backend's descriptor.
 The store is in :mod:`.store`."""
 
-from ...config import Variable, boolean, integer, seconds, text, url
 from ...extras import Extra
+from ...variable import Variable, boolean, integer, seconds, text, url
 from ..descriptor import Backend, NameRule, on_first_use
 
 CONNECTION_STRING = "AZURE_STORAGE_CONNECTION_STRING"

@@ -1,8 +1,8 @@
 """Amazon S3 and S3-compatible stores (Exoscale, OVH, MinIO, Swift's s3api),
 through boto3: the backend's descriptor. The store is in :mod:`.store`."""
 
-from ...config import Variable, boolean, choice, integer, seconds, text, url
 from ...extras import Extra
+from ...variable import Variable, boolean, choice, integer, seconds, text, url
 from ..descriptor import Backend, NameRule, on_first_use
 
 BACKEND = Backend(

@@ -1,8 +1,8 @@
 """OpenStack Swift (OVH, Infomaniak, any OpenStack cloud), through
 python-swiftclient: the backend's descriptor. The store is in :mod:`.store`."""
 
-from ...config import Variable, choice, integer, seconds, text, url
 from ...extras import Extra
+from ...variable import Variable, choice, integer, seconds, text, url
 from ..descriptor import Backend, NameRule, on_first_use
 
 # Swift's default limit on one object, and so on one segment.
