@@ -4,13 +4,12 @@ by the backend's own module and listed in :mod:`.backends`.
 The configuration, the store registry, the platform rules and ``odoo-cloud
 check`` all derive from descriptors; no other code names a backend.
 Declaring one imports nothing of the backend's library, an extra of
-odoo-cloud: :func:`on_first_use` defers that to the first store built, and
+odoo-cloud: its ``connect`` and ``store`` import the backend's store module
+when called, the first time a store is built, and
 :meth:`Backend.first_use` names the extra when it is not installed.
 """
 
 import contextlib
-import importlib
-import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -139,16 +138,3 @@ class Backend:
                 help=f"Do not check the {noun} name against the running environment.",
             ),
         )
-
-
-def on_first_use(path):
-    """The callable at ``path`` (``module:attribute[.attribute]``), imported
-    when first called, so that a backend's library loads only when one of its
-    stores is built."""
-    module, _, attribute = path.partition(":")
-    find = operator.attrgetter(attribute)
-
-    def call(*args):
-        return find(importlib.import_module(module))(*args)
-
-    return call

@@ -3,13 +3,30 @@ The store is in :mod:`.store`."""
 
 from ...extras import Extra
 from ...variable import Variable, boolean, integer, seconds, text, url
-from ..descriptor import Backend, NameRule, on_first_use
+from ..descriptor import Backend, NameRule
 
 CONNECTION_STRING = "AZURE_STORAGE_CONNECTION_STRING"
 ACCOUNT_NAME = "AZURE_STORAGE_ACCOUNT_NAME"
 ACCOUNT_URL = "AZURE_STORAGE_ACCOUNT_URL"
 ACCOUNT_KEY = "AZURE_STORAGE_ACCOUNT_KEY"
 USE_AAD = "AZURE_STORAGE_USE_AAD"
+
+# The store module imports azure-storage-blob, an extra of odoo-cloud: it is imported
+# when the first store is built, not with this descriptor, which every
+# configuration reads.
+
+
+def _client(config):
+    from .store import client_from_config
+
+    return client_from_config(config)
+
+
+def _store(config, client, bucket):
+    from .store import AzureStore
+
+    return AzureStore.from_config(config, client, bucket)
+
 
 BACKEND = Backend(
     scheme="azure",
@@ -69,8 +86,8 @@ BACKEND = Backend(
             help="Attempts per request, the first included.",
         ),
     ),
-    connect=on_first_use(f"{__name__}.store:client_from_config"),
-    store=on_first_use(f"{__name__}.store:AzureStore.from_config"),
+    connect=_client,
+    store=_store,
     credentials=(
         (CONNECTION_STRING,),
         (ACCOUNT_NAME, ACCOUNT_KEY),

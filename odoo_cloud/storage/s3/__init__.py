@@ -3,7 +3,24 @@ through boto3: the backend's descriptor. The store is in :mod:`.store`."""
 
 from ...extras import Extra
 from ...variable import Variable, boolean, choice, integer, seconds, text, url
-from ..descriptor import Backend, NameRule, on_first_use
+from ..descriptor import Backend, NameRule
+
+# The store module imports boto3, an extra of odoo-cloud: it is imported
+# when the first store is built, not with this descriptor, which every
+# configuration reads.
+
+
+def _client(config):
+    from .store import client_from_config
+
+    return client_from_config(config)
+
+
+def _store(config, client, bucket):
+    from .store import S3Store
+
+    return S3Store.from_config(config, client, bucket)
+
 
 BACKEND = Backend(
     scheme="s3",
@@ -86,8 +103,8 @@ BACKEND = Backend(
             help="Attempts per request, the first included.",
         ),
     ),
-    connect=on_first_use(f"{__name__}.store:client_from_config"),
-    store=on_first_use(f"{__name__}.store:S3Store.from_config"),
+    connect=_client,
+    store=_store,
     extra=Extra("s3", ("boto3",)),
     bucket_names=NameRule(
         r"[A-Za-z0-9._-]{1,255}",

@@ -3,10 +3,27 @@ python-swiftclient: the backend's descriptor. The store is in :mod:`.store`."""
 
 from ...extras import Extra
 from ...variable import Variable, choice, integer, seconds, text, url
-from ..descriptor import Backend, NameRule, on_first_use
+from ..descriptor import Backend, NameRule
 
 # Swift's default limit on one object, and so on one segment.
 MAX_OBJECT_SIZE = 5 * 1024**3
+
+# The store module imports swiftclient, an extra of odoo-cloud: it is imported
+# when the first store is built, not with this descriptor, which every
+# configuration reads.
+
+
+def _client(config):
+    from .store import client_from_config
+
+    return client_from_config(config)
+
+
+def _store(config, client, bucket):
+    from .store import SwiftStore
+
+    return SwiftStore.from_config(config, client, bucket)
+
 
 BACKEND = Backend(
     scheme="swift",
@@ -93,8 +110,8 @@ BACKEND = Backend(
             "(`ATTACHMENT_STORAGE_REDIRECT`); made the container's temp URL key.",
         ),
     ),
-    connect=on_first_use(f"{__name__}.store:client_from_config"),
-    store=on_first_use(f"{__name__}.store:SwiftStore.from_config"),
+    connect=_client,
+    store=_store,
     credentials=(("SWIFT_AUTH_URL", "SWIFT_ACCOUNT", "SWIFT_PASSWORD"),),
     extra=Extra("swift", ("swiftclient", "keystoneauth1")),
     signing=("SWIFT_TEMP_URL_KEY",),
