@@ -10,7 +10,7 @@ import os
 import re
 
 from odoo_cloud import config
-from odoo_cloud.sessions import RedisSessionStore, sessions_from_config
+from odoo_cloud.sessions.store import RedisSessionStore, sessions_from_config
 
 KEY = re.compile(r"^[A-Za-z0-9_-]{84}$")
 

@@ -6,8 +6,8 @@ import sys
 
 from odoo_cloud_adapter import import_hook
 
-from . import config, platform, sessions
-from .errors import PlatformError, SessionStoreUnavailable
+from . import config, platform
+from .errors import ConfigError, PlatformError, SessionStoreUnavailable
 from .sessions.filesystem import import_sessions, vacuum
 
 
@@ -109,9 +109,13 @@ def sessions_import(args):
     """Copy filesystem sessions into Redis; exit 2 on bad settings, 1 when
     Redis or the directory cannot be read."""
     try:
-        store = sessions.sessions_from_config(config.load(groups=("sessions",)))
+        # Imported here: the store needs redis, an extra that the other
+        # commands do without (MissingExtra, a ConfigError, when it is absent).
+        from .sessions.store import sessions_from_config
+
+        store = sessions_from_config(config.load(groups=("sessions",)))
         counts = import_sessions(args.dir, store, dry_run=args.dry_run)
-    except config.ConfigError as error:  # redis not installed too
+    except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
     except (SessionStoreUnavailable, OSError) as error:

@@ -13,9 +13,7 @@ import odoo.http
 from odoo.service import security
 from odoo.tools import config as odoo_config
 
-# redis is loaded by post_load, where its absence stops Odoo like a wrong
-# setting: sessions.<name> imports it on first use.
-from odoo_cloud import config, sessions
+from odoo_cloud import config
 from odoo_cloud.startup import refusing_to_start
 
 from .odoo_http import ask_redis_first
@@ -32,14 +30,18 @@ def post_load():
     if not settings["ODOO_SESSION_REDIS"]:
         _logger.info("ODOO_SESSION_REDIS is off: sessions stay in session_dir")
         return
-    redis_sessions = sessions.sessions_from_config(
-        settings, unavailable_error=RedisUnavailable
-    )
+    # Imported here, not with this module: without redis, an extra of
+    # odoo-cloud, the import raises MissingExtra, which stops Odoo naming the
+    # extra; a module that fails to import is only logged by Odoo, which then
+    # serves every user from session_dir.
+    from odoo_cloud.sessions.store import RedisSessionStore, sessions_from_config
+
+    redis_sessions = sessions_from_config(settings, unavailable_error=RedisUnavailable)
     redis_sessions.check()
     # Odoo's key functions live on its filesystem store; this instance only
     # lends them and never touches a file.
     keys = odoo.http.FilesystemSessionStore(None)
-    odoo.http.root.session_store = sessions.RedisSessionStore(
+    odoo.http.root.session_store = RedisSessionStore(
         redis_sessions,
         session_class=odoo.http.Session,
         generate_key=keys.generate_key,
@@ -56,10 +58,11 @@ def database_lifetime(session, env):
     in the environment at hand (the one Odoo gives the cookie's lifetime
     from); None when it is unset or not a number of seconds, or when no
     environment of that database is open."""
+    # Already imported by post_load, which handed this function to the store.
+    from odoo_cloud.sessions.store import MAX_INACTIVITY_PARAMETER, idle_lifetime
+
     env = env or (odoo.http.request and odoo.http.request.env)
     if not env or env.cr._closed or env.cr.dbname != session.db:
         return None
     parameters = env["ir.config_parameter"].sudo()
-    return sessions.idle_lifetime(
-        parameters.get_param(sessions.MAX_INACTIVITY_PARAMETER)
-    )
+    return idle_lifetime(parameters.get_param(MAX_INACTIVITY_PARAMETER))

@@ -4,11 +4,14 @@ Nothing here imports Odoo: ``session_redis`` hands the store Odoo's session
 class and key functions, and the ``odoo-cloud`` command line uses the same
 store to import filesystem sessions.
 
-The names below are imported on first use, so that reading the session
-variables (:mod:`.variables`) does not load redis, an extra of odoo-cloud.
+The modules that talk to Redis (:mod:`.store`, :mod:`.connection`,
+:mod:`.outage`) import redis, an extra of odoo-cloud, inside
+``EXTRA.needed_by(FEATURE)``: without redis, importing one of them raises
+:class:`~odoo_cloud.extras.MissingExtra` naming the extra. This package and
+:mod:`.variables` need no redis, so that reading the configuration does not
+load it.
 """
 
-import importlib
 import sys
 
 from ..extras import Extra
@@ -16,29 +19,9 @@ from ..extras import Extra
 EXTRA = Extra("redis", ("redis",))
 FEATURE = "the Redis session store"
 
-_MODULE_OF = {
-    "connect": ".connection",
-    "describe": ".connection",
-    "Outage": ".outage",
-    "MAX_INACTIVITY_PARAMETER": ".store",
-    "RedisSessions": ".store",
-    "RedisSessionStore": ".store",
-    "idle_lifetime": ".store",
-    "sessions_from_config": ".store",
-}
-__all__ = [*_MODULE_OF, "is_redis_store"]
-
-
-def __getattr__(name):
-    if name not in _MODULE_OF:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    with EXTRA.needed_by(FEATURE):
-        module = importlib.import_module(_MODULE_OF[name], __name__)
-    return getattr(module, name)
-
 
 def is_redis_store(session_store):
-    """Whether ``session_store`` is a :class:`RedisSessionStore`, asked
+    """Whether ``session_store`` is a :class:`.store.RedisSessionStore`, asked
     without loading redis: there is none before its module is imported."""
     store = sys.modules.get(f"{__name__}.store")
     return store is not None and isinstance(session_store, store.RedisSessionStore)

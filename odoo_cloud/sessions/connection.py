@@ -10,16 +10,18 @@ again in between, so a process that missed a failover follows it instead of
 answering 503 (a request on a dead master's slots waits twice as long).
 """
 
-import redis
-import redis.cluster
-import redis.sentinel
-from redis.backoff import NoBackoff
-from redis.retry import Retry
-
 from ..clock import use_real_clock
 from ..errors import ConfigError, Problem
 from ..masking import mask
 from ..unreachable import cause
+from . import EXTRA, FEATURE
+
+with EXTRA.needed_by(FEATURE):
+    import redis
+    import redis.cluster
+    import redis.sentinel
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
 TLS_FILES = {
     "ssl_ca_certs": "ODOO_SESSION_REDIS_TLS_CA_FILE",

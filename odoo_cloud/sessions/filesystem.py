@@ -34,7 +34,7 @@ def _age(entry, now):
 
 def import_sessions(directory, sessions, dry_run=False, now=None):
     """Copy the live sessions of ``directory`` into ``sessions``
-    (:class:`~odoo_cloud.sessions.RedisSessions`).
+    (:class:`~odoo_cloud.sessions.store.RedisSessions`).
 
     A session keeps the lifetime it had left on disk; a key already in
     Redis is newer than the file and is kept. Returns counts by outcome:

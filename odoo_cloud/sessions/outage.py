@@ -14,7 +14,10 @@ that the masters still up do not report a recovery at each request.
 import ctypes
 import multiprocessing
 
-from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot
+from . import EXTRA, FEATURE
+
+with EXTRA.needed_by(FEATURE):
+    from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot
 
 UP, DOWN_IN_SLOTS, DOWN = 0, 1, 2
 

@@ -24,14 +24,16 @@ import logging
 import re
 import time
 
-import redis
-
 from ..errors import SessionStoreUnavailable
 from ..metrics import measured
 from ..metrics.catalog import SESSION_STORE_DURATION, SESSION_STORE_ERRORS
 from ..process import PerProcess
+from . import EXTRA, FEATURE
 from .connection import connect, describe, validate
 from .outage import Outage
+
+with EXTRA.needed_by(FEATURE):
+    import redis
 
 _logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 import odoo.http
 
-from odoo_cloud.sessions import RedisSessionStore
+from odoo_cloud.sessions.store import RedisSessionStore
 
 from ..hooks import post_load
 

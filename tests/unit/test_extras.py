@@ -112,7 +112,7 @@ def test_the_session_store_without_redis_names_its_extra(monkeypatch):
     uninstall(monkeypatch, ["redis"], ["odoo_cloud.sessions.store"])
     assert sessions.is_redis_store(object()) is False
     with pytest.raises(MissingExtra) as error:
-        sessions.sessions_from_config  # noqa: B018
+        from odoo_cloud.sessions.store import sessions_from_config  # noqa: F401
     assert str(error.value) == (
         "the Redis session store needs redis (not installed): "
         "pip install 'odoo-cloud[redis]'"

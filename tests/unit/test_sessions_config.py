@@ -5,7 +5,7 @@ import redis
 import redis.cluster
 
 from odoo_cloud.config import ConfigError, load
-from odoo_cloud.sessions import connect, describe
+from odoo_cloud.sessions.connection import connect, describe
 
 
 @pytest.mark.parametrize(

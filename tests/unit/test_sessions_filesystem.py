@@ -7,8 +7,8 @@ import fakeredis
 import pytest
 
 from local_platform.session_store import generate_key
-from odoo_cloud.sessions import RedisSessions
 from odoo_cloud.sessions.filesystem import import_sessions, vacuum
+from odoo_cloud.sessions.store import RedisSessions
 
 NOW = 2_000_000_000
 HOUR, DAY = 3600, 24 * 3600

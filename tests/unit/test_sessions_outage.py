@@ -2,7 +2,7 @@
 
 import multiprocessing
 
-from odoo_cloud.sessions import Outage
+from odoo_cloud.sessions.outage import Outage
 
 
 def report(outage, queue):

@@ -10,7 +10,7 @@ import requests
 
 from odoo_cloud.config import load
 from odoo_cloud.errors import SessionStoreUnavailable
-from odoo_cloud.sessions import sessions_from_config
+from odoo_cloud.sessions.store import sessions_from_config
 from odoo_cloud.storage import StorageUnavailable, Stores
 from odoo_cloud.unreachable import cause
 
