@@ -74,7 +74,8 @@ class _Sentinel(redis.sentinel.Sentinel):
 
 
 def validate(config):
-    """Refuse variables that are each valid but cannot work together."""
+    """Refuse variables that are each valid but cannot work together:
+    :class:`~odoo_cloud.errors.ConfigError` naming them."""
     sentinel = config["ODOO_SESSION_REDIS_SENTINEL_HOST"]
     problems = []
     if sentinel and not config["ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME"]:
@@ -150,13 +151,12 @@ def _sentinels(config):
 
 
 def connect(config):
-    """A new client for the configured Redis (standalone, Sentinel or Cluster).
+    """A new client for the configured Redis (standalone, Sentinel or Cluster),
+    from settings that :func:`validate` accepted.
 
     redis-py connects on first use, except a cluster client, which asks a
-    node for the slots as it is built; a combination of settings that cannot
-    work raises :class:`ConfigError` naming them.
+    node for the slots as it is built.
     """
-    validate(config)
     # Health checks, retries and a cluster's slot refreshes; the sessions'
     # own lifetimes are Redis's (TTL) and Odoo's (its clock, frozen or not).
     use_real_clock("redis")

@@ -421,8 +421,9 @@ class RedisSessionStore:
 def sessions_from_config(config, **options):
     """:class:`RedisSessions` as the ``sessions`` settings describe it.
 
-    Raises :class:`~odoo_cloud.config.ConfigError` when the settings cannot
-    work together; connects only on first use.
+    Raises :class:`~odoo_cloud.errors.ConfigError` when the settings cannot
+    work together, checked here once: the clients each process connects on
+    first use are built from the same settings.
     """
     validate(config)
     return RedisSessions(

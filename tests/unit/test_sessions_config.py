@@ -5,6 +5,7 @@ import redis
 import redis.cluster
 
 from odoo_cloud.config import ConfigError, load
+from odoo_cloud.sessions import store
 from odoo_cloud.sessions.connection import connect, describe
 
 
@@ -170,4 +171,13 @@ def test_cluster_client_is_a_redis_cluster():
 )
 def test_combinations_that_cannot_work_are_refused(environ, reason):
     with pytest.raises(ConfigError, match=reason):
-        connect(load(environ))
+        store.sessions_from_config(load(environ))
+
+
+def test_the_settings_are_checked_once_not_at_each_client(monkeypatch):
+    checked = []
+    monkeypatch.setattr(store, "validate", checked.append)
+    config = load({"ODOO_SESSION_REDIS_PORT": "1"})
+    sessions = store.sessions_from_config(config)
+    sessions._connect().close()  # a client, as each process builds its own
+    assert checked == [config]
