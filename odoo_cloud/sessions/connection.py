@@ -34,35 +34,56 @@ def _reveal(secret):
     return secret.reveal() if secret is not None else None
 
 
+class _SentinelClient(redis.Redis):
+    """The client of one sentinel, which keeps why it last failed to list the
+    masters (None once it answered)."""
+
+    failure = None
+
+    def sentinel_masters(self):
+        try:
+            masters = super().sentinel_masters()
+        except redis.RedisError as error:
+            self.failure = error
+            raise
+        self.failure = None
+        return masters
+
+
 class _Sentinel(redis.sentinel.Sentinel):
-    """redis-py's Sentinel, except that when no sentinel names the master it
-    says what each answered, where redis-py writes the repr of a client per
-    sentinel."""
+    """redis-py's Sentinel, which finds the master itself; when no sentinel
+    names it, its MasterNotFoundError is reworded to say what each sentinel
+    answered, where redis-py writes the repr of the client of each one that
+    failed."""
+
+    def __init__(self, sentinels, **options):
+        super().__init__(sentinels, **options)
+        self.sentinels = [
+            _SentinelClient(host, port, **self.sentinel_kwargs)
+            for host, port in sentinels
+        ]
 
     def discover_master(self, service_name):
+        try:
+            return super().discover_master(service_name)
+        except redis.sentinel.MasterNotFoundError as error:
+            raise redis.sentinel.MasterNotFoundError(
+                self._why_unnamed(service_name)
+            ) from error
+
+    def _why_unnamed(self, service_name):
+        """What each sentinel answered when asked for the master: each was,
+        since none named it."""
         reasons = {}  # why, and the sentinels that said it
-        for index, sentinel in enumerate(self.sentinels):
-            try:
-                state = sentinel.sentinel_masters().get(service_name)
-            except (redis.ConnectionError, redis.TimeoutError) as error:
-                reason = self._refusal(error)
-            else:
-                if state and self.check_master_state(state, service_name):
-                    # The sentinel that answered is asked first from now on.
-                    self.sentinels[0], self.sentinels[index] = (
-                        sentinel,
-                        self.sentinels[0],
-                    )
-                    return state["ip"], state["port"]
+        for sentinel in self.sentinels:
+            if sentinel.failure is None:
                 reason = f"no master {service_name!r} that is up"
+            else:
+                reason = self._refusal(sentinel.failure)
             where = sentinel.connection_pool.connection_kwargs
             reasons.setdefault(reason, []).append(f"{where['host']}:{where['port']}")
-        raise redis.sentinel.MasterNotFoundError(
-            f"no sentinel names master {service_name!r}: "
-            + "; ".join(
-                f"{', '.join(sentinels)}: {reason}"
-                for reason, sentinels in reasons.items()
-            )
+        return f"no sentinel names master {service_name!r}: " + "; ".join(
+            f"{', '.join(sentinels)}: {reason}" for reason, sentinels in reasons.items()
         )
 
     def _refusal(self, error):

@@ -82,6 +82,25 @@ def test_redis_unreachable_is_one_sentence_logged_once_per_outage(closed_port, c
     assert errors == [f"{unreachable}; answering 503 until it answers again."]
 
 
+def test_sentinels_that_name_no_master_each_say_why(closed_port):
+    settings = load(
+        {
+            "ODOO_SESSION_REDIS": "1",
+            "ODOO_SESSION_REDIS_SENTINEL_HOST": f"127.0.0.1:{closed_port},127.0.0.2",
+            "ODOO_SESSION_REDIS_SENTINEL_PORT": str(closed_port),
+            "ODOO_SESSION_REDIS_SENTINEL_MASTER_NAME": "main",
+        }
+    )
+    sessions = sessions_from_config(settings)
+    with pytest.raises(SessionStoreUnavailable) as error:
+        sessions.ping()
+    assert str(error.value) == (
+        f"Redis session store at {sessions.address} is unreachable (no sentinel "
+        f"names master 'main': 127.0.0.1:{closed_port}, 127.0.0.2:{closed_port}: "
+        "Connection refused)"
+    )
+
+
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
