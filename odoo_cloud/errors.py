@@ -65,8 +65,8 @@ class Unavailable(OdooCloudError):
     request cannot be served now (HTTP 503), and nothing is lost."""
 
     # The store that does not answer, as the 503 page names it ("Reason:
-    # the session store does not answer.").
-    service = "a store"
+    # the session store does not answer."): each outage names its own.
+    service: str
 
 
 class Refused(OdooCloudError):

@@ -92,10 +92,6 @@ def end_request():
     _request_id.set(None)
 
 
-def current_request_id():
-    return _request_id.get()
-
-
 # --- redaction ---------------------------------------------------------------
 
 _MAX_DEPTH = 8
