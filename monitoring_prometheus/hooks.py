@@ -51,6 +51,7 @@ def post_load():
         settings["ODOO_HEALTH_TIMEOUT"],
     ).endpoints
     meter.endpoints.update(endpoints)
+    probes.log_probes(settings["ODOO_LOG_PROBES"])
     port = settings["ODOO_PROMETHEUS_PORT"]
     if port and not odoo.evented:
         host = odoo_config["http_interface"] or "0.0.0.0"
