@@ -11,7 +11,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 DEBIAN_PACKAGES := \
 	redis-server redis-sentinel postgresql memcached \
 	swift swift-proxy swift-account swift-container swift-object \
-	prometheus chromium haproxy nginx nodejs \
+	prometheus chromium haproxy nginx nodejs curl \
 	python3-venv build-essential libpq-dev libldap2-dev libsasl2-dev libmagic1 git \
 	podman runc debootstrap
 PIP := $(VENV)/bin/pip

@@ -393,6 +393,14 @@ def platform_state(proxy, instances, sessions, swift):
     }
 
 
+def run_check_command():
+    """``make run-check``, with the ``VENV`` that ``make run`` was given
+    when it is not the checkout's own."""
+    if Path(sys.prefix).resolve() == (REPO / ".venv").resolve():
+        return "make run-check"
+    return f"make run-check VENV={sys.prefix}"
+
+
 def summary(state, elapsed):
     redis_cli = (
         f"redis-cli -p {state['redis']['port']} "
@@ -402,6 +410,10 @@ def summary(state, elapsed):
     swift_cli = (
         f"{Path(sys.executable).parent / 'swift'} -A {swift['auth_url']} "
         f"-U {swift['user']} -K {swift['key']} list {state['s3']['bucket']}"
+    )
+    check_settings = (
+        f"{Path(sys.executable).parent / 'odoo-cloud'} check "
+        f"--env-file {state['settings']}"
     )
     logs = "\n            ".join(state["logs"])
     metrics = "\n            ".join(f"curl {url}" for url in state["metrics"])
@@ -414,8 +426,8 @@ def summary(state, elapsed):
   logs      {logs}
             (JSON, one object per line; also below)
   metrics   {metrics}
-  settings  odoo-cloud check --env-file {state["settings"]}
-  check     make run-check
+  settings  {check_settings}
+  check     {run_check_command()}
 Ctrl-C stops everything; the data stays in {RUN_DIR}.
 
 """
