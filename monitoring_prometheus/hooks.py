@@ -19,10 +19,11 @@ import psycopg2
 from odoo.tools import config as odoo_config
 
 from odoo_cloud import config, health
-from odoo_cloud.metrics import instrumentation, probes, prometheus, subscribe
+from odoo_cloud.metrics import probes, prometheus, subscribe
 from odoo_cloud.sessions import is_redis_store
 from odoo_cloud.startup import refusing_to_start
 from odoo_cloud.storage import configured_stores
+from odoo_cloud_adapter import http, servers
 
 from . import server_options
 
@@ -41,7 +42,8 @@ def post_load():
     if temporary and not odoo.evented:
         atexit.register(remove_directory, path, os.getpid())
     subscribe(sink)
-    meter = instrumentation.instrument(odoo)
+    meter = http.measure_requests()
+    servers.measure_workers(meter)
     endpoints = probes.Probes(
         sink,
         prometheus.MetricsAccess.from_config(settings),
@@ -56,7 +58,7 @@ def post_load():
     if port and not odoo.evented:
         host = odoo_config["http_interface"] or "0.0.0.0"
         app = functools.partial(meter, probes.not_found)
-        instrumentation.at_server_start(odoo, lambda: probes.serve(app, host, port))
+        servers.at_server_start(lambda: probes.serve(app, host, port))
     _logger.info("Prometheus metrics at /metrics, multiprocess directory %s", path)
 
 

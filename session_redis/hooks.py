@@ -17,8 +17,8 @@ from odoo.tools import config as odoo_config
 # setting: sessions.<name> imports it on first use.
 from odoo_cloud import config, sessions
 from odoo_cloud.startup import refusing_to_start
+from odoo_cloud_adapter import http
 
-from .odoo_http import ask_redis_first
 from .unavailable import RedisUnavailable
 
 _logger = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def post_load():
         session_token=security.compute_session_token,
         database_lifetime=database_lifetime,
     )
-    ask_redis_first()
+    http.ask_session_store_first()
     _logger.info("HTTP sessions stored in Redis at %s", redis_sessions.address)
 
 
