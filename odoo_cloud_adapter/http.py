@@ -43,14 +43,15 @@ class ThreadState(NamedTuple):
 
     database: str | None
     uid: int | None
-    # Set in Application.__call__, counted by odoo.sql_db, deleted once the
-    # access line is logged (odoo.netsvc.PerfFilter).
+    # Set in Application.__call__ and counted by odoo.sql_db; the query count
+    # is deleted once the access line is logged (odoo.netsvc.PerfFilter).
     queries: int | None
     sql_seconds: float | None
     started: float | None  # time.time() when the request came in
 
 
 def thread_state():
+    """The :class:`ThreadState` of the calling thread."""
     thread = threading.current_thread()
     return ThreadState(
         getattr(thread, "dbname", None),
