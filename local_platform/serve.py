@@ -26,11 +26,13 @@ import threading
 import time
 from pathlib import Path
 
+from odoo_cloud_adapter.series import SUPPORTED_SERIES
+
 from . import in_odoo
 from .errors import PlatformError
 from .haproxy_server import HAProxy
 from .odoo_server import OdooInstance, OdooServer
-from .odoo_trees import SUPPORTED_SERIES, usable_tree
+from .odoo_trees import usable_tree
 from .postgres_server import PostgresCluster, run_as_postgres
 from .process import HOST, free_port, port_is_open, running
 from .redis_server import RedisServer

@@ -10,15 +10,15 @@ otherwise Odoo would serve every user from ``session_dir``.
 import logging
 
 import odoo.http
-from odoo.service import security
 from odoo.tools import config as odoo_config
 
 # redis is loaded by post_load, where its absence stops Odoo like a wrong
 # setting: sessions.<name> imports it on first use.
 from odoo_cloud import config, sessions
 from odoo_cloud.startup import refusing_to_start
+from odoo_cloud_adapter import http
+from odoo_cloud_adapter import sessions as odoo_sessions
 
-from .odoo_http import ask_redis_first
 from .unavailable import RedisUnavailable
 
 _logger = logging.getLogger(__name__)
@@ -36,18 +36,8 @@ def post_load():
         settings, unavailable_error=RedisUnavailable
     )
     redis_sessions.check()
-    # Odoo's key functions live on its filesystem store; this instance only
-    # lends them and never touches a file.
-    keys = odoo.http.FilesystemSessionStore(None)
-    odoo.http.root.session_store = sessions.RedisSessionStore(
-        redis_sessions,
-        session_class=odoo.http.Session,
-        generate_key=keys.generate_key,
-        is_valid_key=keys.is_valid_key,
-        session_token=security.compute_session_token,
-        database_lifetime=database_lifetime,
-    )
-    ask_redis_first()
+    odoo_sessions.install_store(redis_sessions, database_lifetime)
+    http.ask_session_store_first()
     _logger.info("HTTP sessions stored in Redis at %s", redis_sessions.address)
 
 

@@ -28,8 +28,8 @@ from playwright.sync_api import sync_playwright
 
 from local_platform.haproxy_server import stats
 from local_platform.odoo_server import REPO
-from local_platform.odoo_trees import SUPPORTED_SERIES
 from local_platform.process import ServerProcess, require_binary, wait_until
+from odoo_cloud_adapter.series import SUPPORTED_SERIES
 
 READY = "The platform is ready"
 # As long as a newcomer is promised to wait; the time is printed, not asserted.

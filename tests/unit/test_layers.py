@@ -1,10 +1,13 @@
-"""The import contracts of .importlinter hold: the core never imports Odoo."""
+"""The import contracts of .importlinter hold: the core never imports Odoo,
+the Odoo adapter layer imports no addon, and no addon imports another's
+folder."""
 
+import configparser
 import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from local_platform.odoo_server import REPO, SUITE_ADDONS
 
 
 def test_the_import_contracts_are_kept():
@@ -17,3 +20,18 @@ def test_the_import_contracts_are_kept():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_contracts_name_every_addon():
+    config = configparser.ConfigParser()
+    config.read(REPO / ".importlinter")
+
+    def listed(section, option):
+        return config[section][option].split()
+
+    packages = ["odoo_cloud", "odoo_cloud_adapter", *SUITE_ADDONS]
+    assert listed("importlinter", "root_packages") == packages
+    adapter = "importlinter:contract:adapter-without-addons"
+    assert listed(adapter, "forbidden_modules") == SUITE_ADDONS
+    independent = "importlinter:contract:addons-independent"
+    assert listed(independent, "modules") == SUITE_ADDONS
