@@ -17,7 +17,7 @@ a child per call, which loads the registry anew (as a new process would, its
 import contextlib
 import inspect
 import json
-import os
+import shutil
 import socket
 import tempfile
 from pathlib import Path
@@ -116,34 +116,37 @@ def call_environ(function, arguments, in_database=True):
 
 class CallServer:
     """:data:`SERVE_SCRIPT` in ``odoo-bin shell`` (``command``, with ``env``),
-    listening on a socket in ``directory``, where it also logs."""
+    listening on a socket in a temporary directory of its own, where it also
+    logs; the directory goes when it stops."""
 
-    def __init__(self, name, command, env, directory):
-        self.directory = Path(directory)
+    def __init__(self, name, command, env):
+        self.directory = Path(tempfile.mkdtemp(prefix="odoo-call-"))
         self.socket_path = self.directory / "call.sock"
-        self.script_path = self.directory / "serve.py"
+        script_path = self.directory / "serve.py"
+        script_path.write_text(SERVE_SCRIPT)
         self.process = ServerProcess(
             name,
             command,
             self.directory / "odoo.log",
             env={**env, SOCKET_VARIABLE: str(self.socket_path)},
-            input_path=self.script_path,
+            input_path=script_path,
         )
 
     def start(self):
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.script_path.write_text(SERVE_SCRIPT)
         self.process.start()
-        wait_until(
-            self.socket_path.exists, START_TIMEOUT, "odoo shell to serve calls",
-            self.process,
-        )  # fmt: skip
+        try:
+            wait_until(
+                self.socket_path.exists, START_TIMEOUT, "odoo shell to serve calls",
+                self.process,
+            )  # fmt: skip
+        except ServerFailed:
+            self.stop()
+            raise
         return self
 
     def stop(self):
         self.process.stop()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.socket_path)
+        shutil.rmtree(self.directory, ignore_errors=True)
 
     def call(self, function, arguments):
         """What ``function(env, **arguments)`` returns; ServerFailed with the

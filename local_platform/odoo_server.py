@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import urllib.request
 from collections import OrderedDict
 from pathlib import Path
@@ -141,7 +140,7 @@ class OdooInstance:
         finally:
             servers, self._call_servers = self._call_servers, None
             for server in servers.values():
-                self._stop_call_server(server)
+                server.stop()
 
     def _call_server(self, database, env):
         key = (database, tuple(sorted((env or {}).items())))
@@ -151,17 +150,11 @@ class OdooInstance:
                 f"odoo-shell:{database}",
                 self.command("-d", database, "--no-http", subcommand="shell"),
                 clean_environ(env),
-                tempfile.mkdtemp(prefix="odoo-call-"),
             ).start()
         self._call_servers[key] = server
         while len(self._call_servers) > CALL_SERVERS_KEPT:
-            self._stop_call_server(self._call_servers.popitem(last=False)[1])
+            self._call_servers.popitem(last=False)[1].stop()
         return server
-
-    @staticmethod
-    def _stop_call_server(server):
-        server.stop()
-        shutil.rmtree(server.directory, ignore_errors=True)
 
     def install(self, database, modules, template=None, env=None):
         """Create ``database`` (from ``template`` if given) with ``modules``;
