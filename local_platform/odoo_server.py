@@ -242,12 +242,17 @@ class OdooClient:
         return self.jsonrpc("/web/dataset/call_kw", params, session).json()
 
     def is_healthy(self):
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"{self.url}/web/health", timeout=2) as reply,
-        ):
-            return reply.status == 200
-        return False
+        return answers_health(self.url)
+
+
+def answers_health(url):
+    """Whether the Odoo at ``url`` answers its /web/health with 200."""
+    with (
+        contextlib.suppress(OSError),
+        urllib.request.urlopen(f"{url}/web/health", timeout=2) as reply,
+    ):
+        return reply.status == 200
+    return False
 
 
 class OdooServer(OdooClient):
@@ -309,6 +314,19 @@ class OdooServer(OdooClient):
         if self.database_manager:
             return [f"--db-filter=^{re.escape(self.database)}"]
         return [f"--db-filter=^{re.escape(self.database)}$", "--no-database-list"]
+
+    def wait_for_gevent(self):
+        """Wait until the gevent process (websockets) answers too: a new
+        interpreter that loads the server-wide modules itself, a second or two
+        after the workers answer, and refuses to start if what they need is
+        down by then."""
+        url = f"http://{HOST}:{self.gevent_port}"
+        wait_until(
+            lambda: answers_health(url),
+            START_TIMEOUT,
+            f"{url}/web/health",
+            self.process,
+        )
 
     def stop(self):
         if self.process is not None:
