@@ -11,12 +11,12 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 DEBIAN_PACKAGES := \
 	redis-server redis-sentinel postgresql memcached \
 	swift swift-proxy swift-account swift-container swift-object \
-	prometheus chromium haproxy nginx nodejs \
+	prometheus chromium haproxy nginx nodejs curl \
 	python3-venv build-essential libpq-dev libldap2-dev libsasl2-dev libmagic1 git \
 	podman runc debootstrap
 PIP := $(VENV)/bin/pip
 
-.PHONY: setup debian-packages python-packages npm-packages odoo-environments run run-check test lint readme screenshots image
+.PHONY: setup debian-packages python-packages npm-packages odoo-environments run run-check test lint reference screenshots image
 
 setup: debian-packages python-packages npm-packages odoo-environments
 
@@ -61,11 +61,14 @@ test:
 lint:
 	$(VENV)/bin/pre-commit run --all-files
 
-readme:
-	$(VENV)/bin/python tests/readme_reference.py --write
+# The configuration table of docs/configuration.md, written from the code
+# (odoo_cloud.config.reference); tests/unit/test_configuration_reference.py
+# fails when the two disagree.
+reference:
+	$(VENV)/bin/python tests/configuration_reference.py --write
 
-# The README's pictures of real runs, into docs/ (needs ODOO_SRC): Prometheus'
-# graph page, and the web client served by make run.
+# The pictures of real runs that docs/ and README.md show, into docs/ (needs
+# ODOO_SRC): Prometheus' graph page, and the web client served by make run.
 screenshots:
 	$(VENV)/bin/python -m pytest tests/odoo/test_monitoring_dashboard.py \
 		tests/odoo/test_run_command.py --screenshots=docs

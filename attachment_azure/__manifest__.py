@@ -6,6 +6,8 @@
     "author": "Odoo Cloud Platform contributors",
     "license": "AGPL-3",
     "depends": ["base_attachment_object_storage"],
-    "external_dependencies": {"python": ["odoo-cloud", "azure-storage-blob"]},
+    "external_dependencies": {
+        "python": ["odoo-cloud", "azure-storage-blob", "azure-identity"]
+    },
     "installable": True,
 }

@@ -31,11 +31,11 @@ import requests
 
 from .odoo_server import OdooClient
 from .process import group_members
+from .redis_server import SENTINEL_DOWN_AFTER
 
 # HAProxy takes an instance out after two failed checks a second apart (and
-# puts it back after one); Sentinel declares a master down after a second.
+# puts it back after one).
 HEALTH_CHECK_DELAY = 2.0
-SENTINEL_DOWN_AFTER = 1.0
 DETECTION_DELAY = HEALTH_CHECK_DELAY + SENTINEL_DOWN_AFTER
 RETRY_PAUSE = 0.5
 REQUEST_TIMEOUT = 60
@@ -285,7 +285,7 @@ class Fault:
 
 def redis_master_killed(platform):
     """SIGKILL the Redis master; back once the sentinels name the replica.
-    The old master is started again afterwards, and joins as a replica."""
+    The old master is started again afterwards, as a replica."""
 
     def inject():
         group = platform.sentinel
@@ -295,7 +295,7 @@ def redis_master_killed(platform):
         master.kill()
         group.wait_for_failover(old)
         back_at = time.monotonic()
-        master.start()
+        group.rejoin(master)
         return fault_at, back_at, None
 
     return Fault("(a) Redis master killed, Sentinel promotes the replica", inject)

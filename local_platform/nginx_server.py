@@ -3,8 +3,9 @@ downloads Odoo offloads with ``X-Accel-Redirect``
 (``ATTACHMENT_STORAGE_REDIRECT=x-accel-redirect``): nginx fetches the signed
 URL of the object store itself and sends the object under Odoo's headers.
 
-:data:`OFFLOAD_LOCATION` is the ``location`` block the README gives operators.
-Everything nginx writes (pid, logs, temporary files) is under its directory.
+:data:`OFFLOAD_LOCATION` is the ``location`` block docs/attachments.md gives
+operators. Everything nginx writes (pid, logs, temporary files) is under its
+directory.
 """
 
 import os

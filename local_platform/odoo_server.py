@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import urllib.request
+from collections import OrderedDict
 from pathlib import Path
 
 import requests
@@ -16,7 +17,7 @@ from odoo_cloud.config import catalogue_by_name
 
 from .errors import PlatformError, ServerFailed
 from .odoo_call import SCRIPT as CALL_SCRIPT
-from .odoo_call import call_environ, returned
+from .odoo_call import CallServer, call_environ, returned
 from .process import HOST, ServerProcess, free_port, wait_until
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,6 +26,9 @@ SUITE_ADDONS = sorted(path.parent.name for path in REPO.glob("*/__manifest__.py"
 TEST_ADDONS = REPO / "tests" / "odoo" / "addons"
 START_TIMEOUT = 120
 INSTALL_TIMEOUT = 900
+# Call servers kept running at once by calls_served(), the least recently
+# used stopped first: a test calls a few databases, in an environment or two.
+CALL_SERVERS_KEPT = 8
 
 
 def clean_environ(extra=None):
@@ -59,6 +63,7 @@ class OdooInstance:
                 str(TEST_ADDONS),
             ]
         )
+        self._call_servers = None
 
     def tool(self, name):
         """A command of the tree's Python environment (anthem, marabunta)."""
@@ -115,12 +120,41 @@ class OdooInstance:
 
     def call(self, database, function, env=None, **arguments):
         """What ``function(env, **arguments)`` returns, run as :meth:`run_call`
-        runs it. The function commits itself: the shell rolls back what is
-        left when it ends."""
+        runs it, or by a call server inside :meth:`calls_served`. The function
+        commits itself: what is left is rolled back when it returns."""
+        if self._call_servers is not None:
+            return self._call_server(database, env).call(function, arguments)
         result = self.run_call(database, function, env=env, **arguments)
         if result.returncode:
             raise ServerFailed(f"odoo shell failed:\n{result.stdout}{result.stderr}")
         return returned(result.stdout)
+
+    @contextlib.contextmanager
+    def calls_served(self):
+        """Inside, :meth:`call` goes to a :class:`CallServer` per database and
+        environment, which imports Odoo once for all its calls; they all stop
+        on exit."""
+        self._call_servers = OrderedDict()
+        try:
+            yield self
+        finally:
+            servers, self._call_servers = self._call_servers, None
+            for server in servers.values():
+                server.stop()
+
+    def _call_server(self, database, env):
+        key = (database, tuple(sorted((env or {}).items())))
+        server = self._call_servers.pop(key, None)
+        if server is None or not server.process.is_running():
+            server = CallServer(
+                f"odoo-shell:{database}",
+                self.command("-d", database, "--no-http", subcommand="shell"),
+                clean_environ(env),
+            ).start()
+        self._call_servers[key] = server
+        while len(self._call_servers) > CALL_SERVERS_KEPT:
+            self._call_servers.popitem(last=False)[1].stop()
+        return server
 
     def install(self, database, modules, template=None, env=None):
         """Create ``database`` (from ``template`` if given) with ``modules``;
@@ -208,12 +242,17 @@ class OdooClient:
         return self.jsonrpc("/web/dataset/call_kw", params, session).json()
 
     def is_healthy(self):
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"{self.url}/web/health", timeout=2) as reply,
-        ):
-            return reply.status == 200
-        return False
+        return answers_health(self.url)
+
+
+def answers_health(url):
+    """Whether the Odoo at ``url`` answers its /web/health with 200."""
+    with (
+        contextlib.suppress(OSError),
+        urllib.request.urlopen(f"{url}/web/health", timeout=2) as reply,
+    ):
+        return reply.status == 200
+    return False
 
 
 class OdooServer(OdooClient):
@@ -275,6 +314,19 @@ class OdooServer(OdooClient):
         if self.database_manager:
             return [f"--db-filter=^{re.escape(self.database)}"]
         return [f"--db-filter=^{re.escape(self.database)}$", "--no-database-list"]
+
+    def wait_for_gevent(self):
+        """Wait until the gevent process (websockets) answers too: a new
+        interpreter that loads the server-wide modules itself, a second or two
+        after the workers answer, and refuses to start if what they need is
+        down by then."""
+        url = f"http://{HOST}:{self.gevent_port}"
+        wait_until(
+            lambda: answers_health(url),
+            START_TIMEOUT,
+            f"{url}/web/health",
+            self.process,
+        )
 
     def stop(self):
         if self.process is not None:

@@ -12,7 +12,8 @@ tools the Odoo tier runs inside Odoo (``requirements-odoo.txt``), and a
 (``odoo-cloud odoo-hook``), which wraps Odoo's database operations.
 
 Run as a script (``make setup``), it builds the environment of every tree.
-The module needs nothing beyond the standard library.
+The module needs nothing beyond the standard library and the series list
+(:mod:`odoo_cloud_adapter.series`).
 """
 
 import os
@@ -23,12 +24,13 @@ import venv
 from dataclasses import dataclass
 from pathlib import Path
 
+from odoo_cloud_adapter.series import SUPPORTED_SERIES
+
 from . import in_odoo
 from .odoo_call import SCRIPT as CALL_SCRIPT
 from .odoo_call import call_environ, returned
 
 REPO = Path(__file__).resolve().parents[1]
-SUPPORTED_SERIES = ("18.0", "19.0")
 
 
 def suite_prefix():

@@ -77,19 +77,20 @@ def wait_until(predicate, timeout, what, process=None):
 class ServerProcess:
     """One server started in its own process group, output kept in a log file."""
 
-    def __init__(self, name, args, log_path, env=None, cwd=None):
+    def __init__(self, name, args, log_path, env=None, cwd=None, input_path=None):
         self.name = name
         self.args = [str(arg) for arg in args]
         self.log_path = log_path
         self.env = env
         self.cwd = cwd
+        self.input_path = input_path or os.devnull
         self.popen = None
 
     def start(self):
-        with open(self.log_path, "ab") as log:
+        with open(self.log_path, "ab") as log, open(self.input_path, "rb") as stdin:
             self.popen = subprocess.Popen(
                 self.args,
-                stdin=subprocess.DEVNULL,
+                stdin=stdin,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=self.env,

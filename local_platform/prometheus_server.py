@@ -9,8 +9,9 @@ temporary directory and listens on one loopback port only (it sends nothing
 anywhere: no Alertmanager, no remote write).
 
 ``PrometheusServer.screenshot`` renders Prometheus' own graph page with
-headless Chromium: the README's picture of a real run is taken that way, and
-``--screenshots=DIR`` (the tests' option) keeps a copy of the one a test takes.
+headless Chromium: the picture of a real run in docs/dashboard.md is taken
+that way, and ``--screenshots=DIR`` (the tests' option) keeps a copy of the
+one a test takes.
 """
 
 import contextlib

@@ -49,12 +49,16 @@ repl-diskless-sync-delay 0
 
 # Short delays so that a failover test takes seconds rather than minutes. The
 # failover timeout also bounds the wait before a failed election is retried.
-SENTINEL_CONFIG = """\
+# A sentinel pings each server once a second: a down-after of two seconds
+# takes two missed answers, where with one a late answer is enough (the
+# first ping to a new master comes a second after the failover).
+SENTINEL_DOWN_AFTER = 2.0
+SENTINEL_CONFIG = f"""\
 sentinel resolve-hostnames no
-sentinel monitor {name} {host} {master_port} 2
-sentinel down-after-milliseconds {name} 1000
-sentinel failover-timeout {name} 3000
-sentinel parallel-syncs {name} 1
+sentinel monitor {{name}} {{host}} {{master_port}} 2
+sentinel down-after-milliseconds {{name}} {SENTINEL_DOWN_AFTER * 1000:.0f}
+sentinel failover-timeout {{name}} 3000
+sentinel parallel-syncs {{name}} 1
 """
 
 # Each node keeps the cluster's layout in its own directory, and listens for
@@ -151,6 +155,14 @@ class RedisServer(RedisProcess):
         if password:
             config += f"masterauth {password}\n"
         super().__init__(base_dir, name, SERVER_CONFIG + config, password=password)
+
+    replica_of = None
+
+    def command(self):
+        if self.replica_of is None:
+            return self.args
+        host, port = self.replica_of
+        return [*self.args, "--replicaof", host, str(port)]
 
     def flushall(self):
         """Forget every key, so that a test starts from an empty server."""
@@ -294,6 +306,14 @@ class SentinelGroup:
 
         wait_until(promoted, timeout, f"a failover away from {old_address}")
         return result[0]
+
+    def rejoin(self, server):
+        """Start ``server``, killed, again as a replica of the master the
+        sentinels name, as a node's start script in a deployment does: a node
+        that keeps nothing on disk must never come back as a master, or a
+        second failover may promote it and empty every replica in turn."""
+        server.replica_of = self.current_master()
+        server.start()
 
     def server_at(self, address):
         """The RedisServer (master or replica handle) listening at ``address``."""

@@ -26,11 +26,13 @@ import threading
 import time
 from pathlib import Path
 
+from odoo_cloud_adapter.series import SUPPORTED_SERIES
+
 from . import in_odoo
 from .errors import PlatformError
 from .haproxy_server import HAProxy
 from .odoo_server import OdooInstance, OdooServer
-from .odoo_trees import SUPPORTED_SERIES, usable_tree
+from .odoo_trees import usable_tree
 from .postgres_server import PostgresCluster, run_as_postgres
 from .process import HOST, free_port, port_is_open, running
 from .redis_server import RedisServer
@@ -393,6 +395,14 @@ def platform_state(proxy, instances, sessions, swift):
     }
 
 
+def run_check_command():
+    """``make run-check``, with the ``VENV`` that ``make run`` was given
+    when it is not the checkout's own."""
+    if Path(sys.prefix).resolve() == (REPO / ".venv").resolve():
+        return "make run-check"
+    return f"make run-check VENV={sys.prefix}"
+
+
 def summary(state, elapsed):
     redis_cli = (
         f"redis-cli -p {state['redis']['port']} "
@@ -402,6 +412,10 @@ def summary(state, elapsed):
     swift_cli = (
         f"{Path(sys.executable).parent / 'swift'} -A {swift['auth_url']} "
         f"-U {swift['user']} -K {swift['key']} list {state['s3']['bucket']}"
+    )
+    check_settings = (
+        f"{Path(sys.executable).parent / 'odoo-cloud'} check "
+        f"--env-file {state['settings']}"
     )
     logs = "\n            ".join(state["logs"])
     metrics = "\n            ".join(f"curl {url}" for url in state["metrics"])
@@ -414,8 +428,8 @@ def summary(state, elapsed):
   logs      {logs}
             (JSON, one object per line; also below)
   metrics   {metrics}
-  settings  odoo-cloud check --env-file {state["settings"]}
-  check     make run-check
+  settings  {check_settings}
+  check     {run_check_command()}
 Ctrl-C stops everything; the data stays in {RUN_DIR}.
 
 """

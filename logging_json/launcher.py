@@ -15,31 +15,18 @@ environment of these first lines: Odoo's options are not read yet.
 # As odoo-bin does: Odoo runs in UTC, set before the time module is imported.
 __import__("os").environ["TZ"] = "UTC"
 
-# What odoo-bin imports: since 19.0, ``odoo`` alone is a namespace package
-# that neither sets Odoo up nor brings its command line.
-import odoo.cli  # noqa: E402
-import odoo.netsvc  # noqa: E402
+# Then Odoo sets itself up, before anything else is imported.
+from odoo_cloud_adapter import odoo_bin  # noqa: E402
 
+# isort: split
 from odoo_cloud import logs  # noqa: E402
 from odoo_cloud.config import load  # noqa: E402
 
 
-def json_after(init_logger, formatter):
-    """``init_logger`` followed by the JSON formatter on every root handler."""
-
-    def init_logger_then_json():
-        init_logger()
-        logs.install(formatter)
-
-    return init_logger_then_json
-
-
 def main():
     config = load(groups=("logging",))
-    if config["ODOO_LOGGING_JSON"]:
-        formatter = logs.formatter_from_config(config)
-        odoo.netsvc.init_logger = json_after(odoo.netsvc.init_logger, formatter)
-    odoo.cli.main()
+    json_logs = config["ODOO_LOGGING_JSON"]
+    odoo_bin.main(logs.formatter_from_config(config) if json_logs else None)
 
 
 if __name__ == "__main__":

@@ -19,12 +19,11 @@ import psycopg2
 from odoo.tools import config as odoo_config
 
 from odoo_cloud import config, health
-from odoo_cloud.metrics import instrumentation, probes, prometheus, subscribe
+from odoo_cloud.metrics import probes, prometheus, subscribe
 from odoo_cloud.sessions import is_redis_store
 from odoo_cloud.startup import refusing_to_start
 from odoo_cloud.storage.configured import configured_stores
-
-from . import server_options
+from odoo_cloud_adapter import http, options, servers
 
 _logger = logging.getLogger(__name__)
 
@@ -41,7 +40,8 @@ def post_load():
     if temporary and not odoo.evented:
         atexit.register(remove_directory, path, os.getpid())
     subscribe(sink)
-    meter = instrumentation.instrument(odoo)
+    meter = http.measure_requests()
+    servers.measure_workers(meter)
     endpoints = probes.Probes(
         sink,
         prometheus.MetricsAccess.from_config(settings),
@@ -51,11 +51,12 @@ def post_load():
         settings["ODOO_HEALTH_TIMEOUT"],
     ).endpoints
     meter.endpoints.update(endpoints)
+    probes.log_probes(settings["ODOO_LOG_PROBES"])
     port = settings["ODOO_PROMETHEUS_PORT"]
     if port and not odoo.evented:
-        host = odoo_config["http_interface"] or "0.0.0.0"
+        host = options.http_interface()
         app = functools.partial(meter, probes.not_found)
-        instrumentation.at_server_start(odoo, lambda: probes.serve(app, host, port))
+        servers.at_server_start(lambda: probes.serve(app, host, port))
     _logger.info("Prometheus metrics at /metrics, multiprocess directory %s", path)
 
 
@@ -105,11 +106,11 @@ def readiness_checks(timeout, redis_wanted):
 def database_names():
     """The server's databases (``--database``), or PostgreSQL's maintenance
     database, which Odoo also uses to list databases."""
-    return server_options.databases() or ["postgres"]
+    return options.databases() or ["postgres"]
 
 
 def connect(dbname, timeout):
     """A new connection, not one of Odoo's pool: a probe must not take a
     connection a request waits for, nor share one across a fork."""
-    _, options = odoo.sql_db.connection_info_for(dbname)
-    return psycopg2.connect(**options, connect_timeout=max(1, math.ceil(timeout)))
+    _, parameters = odoo.sql_db.connection_info_for(dbname)
+    return psycopg2.connect(**parameters, connect_timeout=max(1, math.ceil(timeout)))

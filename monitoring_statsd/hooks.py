@@ -7,13 +7,13 @@ gevent process). A misconfiguration stops Odoo with ``SystemExit``.
 
 import logging
 
-import odoo
 from odoo.tools import config as odoo_config
 
 from odoo_cloud import config
-from odoo_cloud.metrics import instrumentation, subscribe
+from odoo_cloud.metrics import subscribe
 from odoo_cloud.metrics.statsd import StatsdSink
 from odoo_cloud.startup import refusing_to_start
+from odoo_cloud_adapter import http, servers
 
 _logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def post_load():
         return
     sink = StatsdSink.from_config(settings)
     subscribe(sink)
-    instrumentation.instrument(odoo)
+    servers.measure_workers(http.measure_requests())
     _logger.info(
         "Metrics sent to statsd at %s:%s as %s*",
         settings["STATSD_HOST"],

@@ -95,7 +95,7 @@ def env_file(path):
 
 
 def reference(args):
-    """Print the configuration reference (the table in README.md)."""
+    """Print the configuration reference (the table in docs/configuration.md)."""
     print(config.reference(), end="")
     return 0
 

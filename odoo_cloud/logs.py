@@ -22,6 +22,7 @@ import logging
 import re
 import time
 import uuid
+from typing import NamedTuple
 
 import orjson
 
@@ -207,8 +208,25 @@ def iso_timestamp(created):
     return f"{text}.{int((created - seconds) * 1000):03d}Z"
 
 
-def access_fields(record, redactor):
-    """Method, path, status... of a werkzeug access line; None for another line."""
+class AccessLine(NamedTuple):
+    """A werkzeug access line, split."""
+
+    remote_addr: str
+    method: str
+    target: str
+    protocol: str
+    status: str
+    size: str
+
+    @property
+    def path(self):
+        """The target without its query, nor the RPC method Odoo (since 19.0)
+        appends as a fragment: "/web/dataset/call_kw#res.partner.read"."""
+        return self.target.partition("#")[0].partition("?")[0]
+
+
+def access_line(record):
+    """``record`` as an :class:`AccessLine`; None when it is another line."""
     if record.name != "werkzeug" or not isinstance(record.args, tuple):
         return None
     match = len(record.args) == 3 and _ACCESS_LINE.fullmatch(str(record.msg))
@@ -217,19 +235,28 @@ def access_fields(record, redactor):
     request_line, status, size = (_ANSI.sub("", str(arg)) for arg in record.args)
     method, _, rest = request_line.partition(" ")
     target, _, protocol = rest.rpartition(" ")
+    return AccessLine(match[1], method, target, protocol, status, size)
+
+
+def access_fields(record, redactor):
+    """Method, path, status... of a werkzeug access line; None for another line."""
+    line = access_line(record)
+    if line is None:
+        return None
     # A request target has no fragment: Odoo (since 19.0) appends the model
     # and method of an RPC call as one, "/web/dataset/call_kw#res.partner.read".
-    target, _, rpc_method = target.partition("#")
-    path, _, query = target.partition("?")
-    fields = {"remote_addr": match[1], "method": method, "path": path}
+    target, _, rpc_method = line.target.partition("#")
+    query = target.partition("?")[2]
+    fields = {"remote_addr": line.remote_addr, "method": line.method}
+    fields["path"] = line.path
     if query:
         fields["query"] = redactor.text(query)
     if rpc_method:
         fields["rpc_method"] = rpc_method
-    fields["protocol"] = protocol
-    fields["status"] = int(status) if status.isdigit() else status
-    if size.isdigit():
-        fields["size"] = int(size)
+    fields["protocol"] = line.protocol
+    fields["status"] = int(line.status) if line.status.isdigit() else line.status
+    if line.size.isdigit():
+        fields["size"] = int(line.size)
     return fields
 
 

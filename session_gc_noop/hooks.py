@@ -8,18 +8,11 @@ slow and runs in every instance; Redis expires its keys by itself, and
 
 import logging
 
-import odoo.http
-from odoo.addons.base.models.ir_http import IrHttp
+from odoo_cloud_adapter import sessions
 
 _logger = logging.getLogger(__name__)
 
 
-def _skip_session_gc(*args, **kwargs):
-    """Session GC is left to Redis expiry or ``odoo-cloud sessions-vacuum``."""
-
-
 def post_load():
-    # Not decorated with @api.autovacuum: ir.autovacuum no longer lists it.
-    IrHttp._gc_sessions = _skip_session_gc
-    odoo.http.FilesystemSessionStore.vacuum = _skip_session_gc
+    sessions.skip_session_gc()
     _logger.info("In-process session GC disabled (session_gc_noop)")

@@ -10,13 +10,13 @@ otherwise Odoo would serve every user from ``session_dir``.
 import logging
 
 import odoo.http
-from odoo.service import security
 from odoo.tools import config as odoo_config
 
 from odoo_cloud import config
 from odoo_cloud.startup import refusing_to_start
+from odoo_cloud_adapter import http
+from odoo_cloud_adapter import sessions as odoo_sessions
 
-from .odoo_http import ask_redis_first
 from .unavailable import RedisUnavailable
 
 _logger = logging.getLogger(__name__)
@@ -38,18 +38,8 @@ def post_load():
 
     redis_sessions = sessions_from_config(settings, unavailable_error=RedisUnavailable)
     redis_sessions.check()
-    # Odoo's key functions live on its filesystem store; this instance only
-    # lends them and never touches a file.
-    keys = odoo.http.FilesystemSessionStore(None)
-    odoo.http.root.session_store = RedisSessionStore(
-        redis_sessions,
-        session_class=odoo.http.Session,
-        generate_key=keys.generate_key,
-        is_valid_key=keys.is_valid_key,
-        session_token=security.compute_session_token,
-        database_lifetime=database_lifetime,
-    )
-    ask_redis_first()
+    odoo_sessions.install_store(RedisSessionStore, redis_sessions, database_lifetime)
+    http.ask_session_store_first()
     _logger.info("HTTP sessions stored in Redis at %s", redis_sessions.address)
 
 

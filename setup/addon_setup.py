@@ -8,24 +8,29 @@ series accepts, so the series is named at build time:
 ``odoo_addon_<addon>-19.0.1.0.0`` requiring ``odoo==19.0.*``.
 setuptools-odoo itself stops at Odoo 16.0, so the rest of the metadata (name
 ``odoo-addon-<addon>``, the manifest's external dependencies) comes from
-manifestoo-core, the library OCA's own 17.0+ packaging uses.
+manifestoo-core, the library OCA's own 17.0+ packaging uses. The series it
+accepts are the suite's list, read from the checkout the build runs in.
 """
 
 import os
+import sys
 from pathlib import Path
 
 import setuptools
 from manifestoo_core.metadata import metadata_from_addon_dir
 
-SERIES = ("18.0", "19.0")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from odoo_cloud_adapter.series import SUPPORTED_SERIES
 
 
 def odoo_series():
     series = os.environ.get("ODOO_SERIES", "")
-    if series not in SERIES:
+    if series not in SUPPORTED_SERIES:
         raise SystemExit(
-            f"ODOO_SERIES={series!r}: name the Odoo series to build for, "
-            f"one of {', '.join(SERIES)} (ODOO_SERIES=19.0 pip wheel setup/<addon>)"
+            f"ODOO_SERIES={series!r}: name the Odoo series to build for, one of "
+            f"{', '.join(SUPPORTED_SERIES)} "
+            f"(ODOO_SERIES={SUPPORTED_SERIES[-1]} pip wheel setup/<addon>)"
         )
     return series
 

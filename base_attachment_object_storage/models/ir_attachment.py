@@ -24,6 +24,7 @@ from odoo_cloud.errors import (
 )
 from odoo_cloud.storage import BACKENDS, Location, content_key
 from odoo_cloud.unavailable_page import unavailable_response
+from odoo_cloud_adapter import attachments
 
 from ..settings import settings, stores
 
@@ -156,10 +157,7 @@ class IrAttachment(models.Model):
         download)."""
         location = Location.parse(fname)
         if location is None:
-            # Only a series whose _file_read takes ``size`` passes one.
-            if size is None:
-                return super()._file_read(fname)
-            return super()._file_read(fname, size)
+            return attachments.read_file(super()._file_read, fname, size)
         self._check_storage_enabled()
         store = stores().at(location)
         try:

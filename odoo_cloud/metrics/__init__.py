@@ -3,8 +3,9 @@
 ``catalog`` names the metrics; ``recorder`` takes measurements and hands
 them to the sinks a process subscribed: ``prometheus.PrometheusSink``
 (multiprocess, scraped at ``/metrics``) and ``statsd.StatsdSink`` (UDP).
-``http.RequestMeter`` measures HTTP requests; ``instrumentation`` hooks it
-and the worker measures into Odoo; ``probes`` answers ``/metrics`` and the
+``http.RequestMeter`` measures the requests of a WSGI application, and
+``http.sample_memory`` a process's memory: the Odoo adapter layer hooks them
+into Odoo's application and workers. ``probes`` answers ``/metrics`` and the
 health probes. Nothing here imports Odoo or, before a sink needs it,
 prometheus_client.
 """

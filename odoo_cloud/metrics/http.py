@@ -8,7 +8,6 @@ Odoo: they need no database, and must neither create nor touch a session.
 
 import mmap
 import re
-import threading
 import time
 
 from . import recorder
@@ -75,18 +74,6 @@ def status_class(status):
     return "5xx"
 
 
-def odoo_request_counters():
-    """(database, SQL queries, SQL seconds) of the request this thread just
-    served: Odoo resets them on the thread in ``Application.__call__``,
-    ``odoo.sql_db`` counts each query, and the registry names the database."""
-    thread = threading.current_thread()
-    return (
-        getattr(thread, "dbname", None),
-        getattr(thread, "query_count", 0),
-        getattr(thread, "query_time", 0.0),
-    )
-
-
 def resident_memory():
     """Resident memory of this process in bytes (Linux), None elsewhere."""
     try:
@@ -106,13 +93,15 @@ def sample_memory(worker):
 class RequestMeter:
     """Measures the requests of a WSGI application.
 
+    ``counters`` returns (database, SQL queries, SQL seconds) of the request
+    the calling thread just served, as the wrapped application keeps them.
     ``endpoints`` maps a path to the WSGI application that answers it in
     place of the wrapped one. ``memory_worker``, when set, names the process
     whose memory is sampled after its requests (the gevent process and the
     threaded server, which have no worker loop of their own to do it).
     """
 
-    def __init__(self, counters=odoo_request_counters):
+    def __init__(self, counters):
         self.endpoints = {}
         self.counters = counters
         self.memory_worker = None

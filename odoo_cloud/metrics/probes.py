@@ -13,7 +13,8 @@ import threading
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from .. import health
+from .. import health, logs
+from .http import PROBE_KINDS
 from .prometheus import CONTENT_TYPE
 
 _logger = logging.getLogger(__name__)
@@ -117,6 +118,28 @@ class Probes:
             json.dumps(body).encode(),
             "application/json",
         )
+
+
+class ProbeAccessLines(logging.Filter):
+    """Keeps werkzeug's access lines of probes and scrapes answered below 400
+    out of the log: a load balancer's check every second would fill it. A
+    probe that fails is logged."""
+
+    def filter(self, record):
+        line = logs.access_line(record)
+        return (
+            line is None
+            or line.path not in PROBE_KINDS
+            or not line.status.isdigit()
+            or int(line.status) >= 400
+        )
+
+
+def log_probes(wanted):
+    """Unless ``wanted`` (``ODOO_LOG_PROBES``), keep the access lines of
+    successful probes out of the log, in this process and those it forks."""
+    if not wanted:
+        logging.getLogger("werkzeug").addFilter(ProbeAccessLines())
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):

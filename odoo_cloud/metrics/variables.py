@@ -63,6 +63,13 @@ VARIABLES = grouped(
         help="Also serve `/metrics` and the health probes on this port.",
     ),
     Variable(
+        "ODOO_LOG_PROBES",
+        boolean,
+        default=False,
+        help="Log the access lines of the health probes and `/metrics` scrapes "
+        "that succeed; those that fail are always logged.",
+    ),
+    Variable(
         "ODOO_HEALTH_TIMEOUT",
         duration,
         default=2.0,

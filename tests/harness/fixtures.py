@@ -176,9 +176,11 @@ def odoo_tree(request):
 
 @pytest.fixture(scope="session")
 def odoo(odoo_tree, postgres, tmp_path_factory):
-    """An :class:`OdooInstance` on the session's PostgreSQL cluster."""
+    """An :class:`OdooInstance` on the session's PostgreSQL cluster, whose
+    calls are served by processes that import Odoo once."""
     data_dir = tmp_path_factory.mktemp(f"odoo-{odoo_tree.series}-data")
-    return OdooInstance(odoo_tree, postgres, data_dir)
+    with OdooInstance(odoo_tree, postgres, data_dir).calls_served() as instance:
+        yield instance
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from local_platform.odoo_server import REPO, SUITE_ADDONS
-from local_platform.odoo_trees import SUPPORTED_SERIES
+from odoo_cloud_adapter.series import SUPPORTED_SERIES
 
 
 def build_wheel(addon, directory, series):

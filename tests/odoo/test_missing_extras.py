@@ -2,6 +2,7 @@
 extra of odoo-cloud to install, where Odoo would otherwise go on without it
 (session_redis would serve every user from session_dir)."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,9 @@ def database(odoo_database):
 def test_an_addon_without_its_library_stops_odoo_naming_the_extra(
     odoo, database, addon, library, env, extra
 ):
-    hidden = {"PYTHONPATH": str(HIDE_MODULES), "HIDDEN_MODULES": library}
+    # First on the path, before the checkout a caller's PYTHONPATH names.
+    path = [str(HIDE_MODULES), *filter(None, [os.environ.get("PYTHONPATH")])]
+    hidden = {"PYTHONPATH": os.pathsep.join(path), "HIDDEN_MODULES": library}
     result = odoo.run(
         "-d", database, f"--load=base,web,{addon}", "--stop-after-init",
         env={**env, **hidden},

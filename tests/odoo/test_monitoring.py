@@ -10,6 +10,7 @@ import concurrent.futures
 import contextlib
 import glob
 import os
+import re
 import signal
 import socket
 import statistics
@@ -29,6 +30,8 @@ LOAD = ("base", "web", "monitoring_prometheus", "monitoring_statsd")
 TOKEN = "scrape-token-4f1c"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 VERSION_INFO = "/web/webclient/version_info"
+# werkzeug colours the request line of some access lines.
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @pytest.fixture(scope="module")
@@ -325,6 +328,19 @@ def test_readiness_follows_redis_and_no_probe_makes_a_session(
         assert probe("live")[0] == 200
         with redis_server.client() as client:
             assert list(client.scan_iter(match=f"{prefix}:*")) == []
+
+    # werkzeug writes a request's access line before its answer: all are in.
+    logged = ANSI.sub("", server.log())
+    assert '"GET /health/ready HTTP/1.1" 503' in logged
+    assert '"GET /health/ready HTTP/1.1" 200' not in logged
+    assert '"GET /health/live HTTP/1.1" 200' not in logged
+
+
+def test_odoo_log_probes_logs_the_successful_probes_too(odoo_server, database):
+    env = {"ODOO_LOG_PROBES": "1"}
+    server = odoo_server(database, load=LOAD, env=env, workers=0)
+    assert requests.get(f"{server.url}/health/live", timeout=30).status_code == 200
+    assert '"GET /health/live HTTP/1.1" 200' in ANSI.sub("", server.log())
 
 
 def test_statsd_gets_the_documented_names_for_a_jsonrpc_call(

@@ -19,6 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 import requests
+from harness.fixtures import SCREENSHOTS_OPTION
 from prometheus_client.parser import text_string_to_metric_families
 
 from local_platform.odoo_server import servers_started
@@ -35,8 +36,11 @@ BUCKET = "odoo-monitoring-dashboard"
 TOKEN = "dashboard-test-token"
 # A worker is replaced after this many requests: recycles happen for real.
 LIMIT_REQUEST = 40
-# Normal traffic lasts this long, so that a rate over 1m has a shape.
-TRAFFIC_SECONDS = 90
+# Normal traffic lasts this long: enough for every panel and alert measure
+# (rates over 1m, a scrape every second), and, for the picture that
+# `make screenshots` keeps, a curve with a shape.
+TRAFFIC_SECONDS = 30
+PICTURED_TRAFFIC_SECONDS = 90
 # An outage lasts several scrapes, so that its error counters increase
 # between two of them.
 OUTAGE_SECONDS = 4
@@ -44,7 +48,7 @@ REQUEST_RATE = "sum(rate(odoo_http_requests_total[1m]))"
 
 
 @pytest.fixture(scope="module")
-def run(odoo, odoo_database, redis_server, swift, tmp_path_factory):
+def run(odoo, odoo_database, redis_server, swift, tmp_path_factory, pytestconfig):
     """The run described above, done once; the servers stay up for the
     tests of this module, which only read what Prometheus kept."""
     database = odoo_database(["web", "attachment_s3"])
@@ -67,7 +71,9 @@ def run(odoo, odoo_database, redis_server, swift, tmp_path_factory):
         ) as prometheus:
             started = time.time()
             prometheus.wait_for_scrape()
-            drive(Traffic(server), redis_server, swift)
+            pictured = pytestconfig.getoption(SCREENSHOTS_OPTION)
+            seconds = PICTURED_TRAFFIC_SECONDS if pictured else TRAFFIC_SECONDS
+            drive(Traffic(server), redis_server, swift, seconds)
             prometheus.wait_for_scrape()
             yield SimpleNamespace(
                 server=server,
@@ -81,11 +87,12 @@ def run(odoo, odoo_database, redis_server, swift, tmp_path_factory):
             )
 
 
-def drive(traffic, redis_server, swift):
-    """Normal traffic, a Redis outage, an object store outage, normal traffic."""
+def drive(traffic, redis_server, swift, seconds):
+    """Normal traffic, a Redis outage, an object store outage, normal traffic,
+    ``seconds`` of normal traffic in all."""
     traffic.call("ir.config_parameter", "set_param", "ir_attachment.location", "s3")
     attachment_id = traffic.upload()
-    traffic.during(TRAFFIC_SECONDS / 2, lambda: traffic.round(attachment_id))
+    traffic.during(seconds / 2, lambda: traffic.round(attachment_id))
 
     redis_server.stop()
     try:
@@ -104,7 +111,7 @@ def drive(traffic, redis_server, swift):
         swift.start_proxy()
     assert traffic.statuses[-1] == 503
 
-    traffic.during(TRAFFIC_SECONDS / 2, lambda: traffic.round(traffic.upload()))
+    traffic.during(seconds / 2, lambda: traffic.round(traffic.upload()))
 
 
 class Traffic:

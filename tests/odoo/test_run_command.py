@@ -28,8 +28,8 @@ from playwright.sync_api import sync_playwright
 
 from local_platform.haproxy_server import stats
 from local_platform.odoo_server import REPO
-from local_platform.odoo_trees import SUPPORTED_SERIES
 from local_platform.process import ServerProcess, require_binary, wait_until
+from odoo_cloud_adapter.series import SUPPORTED_SERIES
 
 READY = "The platform is ready"
 # As long as a newcomer is promised to wait; the time is printed, not asserted.
@@ -200,13 +200,27 @@ def test_run_check_logs_in_uploads_and_finds_everything(platform):
         "metrics   curl http://127.0.0.1:",
     ):
         assert where in printed
-    settings = subprocess.run(
-        [Path(sys.prefix) / "bin" / "odoo-cloud", "check", "--env-file",
-         run.checkout / ".run" / "platform.env"],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert settings.returncode == 0, settings.stdout + settings.stderr
-    assert "RUNNING_ENV=dev: every platform rule holds" in settings.stdout
+    commands = printed_commands(printed)
+    assert [command.split()[0].rsplit("/", 1)[-1] for command in commands] == [
+        "redis-cli", "swift", "curl", "curl", "odoo-cloud", "make",
+    ]  # fmt: skip
+    # As a person pastes them, in the checkout.
+    for command in commands:
+        pasted = subprocess.run(
+            ["bash", "-c", command], cwd=run.checkout,
+            capture_output=True, text=True, timeout=STOP_TIMEOUT,
+        )  # fmt: skip
+        assert pasted.returncode == 0, (command, pasted.stdout + pasted.stderr)
+        if " check --env-file " in command:
+            assert "RUNNING_ENV=dev: every platform rule holds" in pasted.stdout
+    assert commands[-1] == f"make run-check VENV={sys.prefix}"
+
+
+def printed_commands(output):
+    """The commands of `make run`'s summary, for a person to paste."""
+    summary = output[output.rindex(READY) : output.rindex("Ctrl-C stops everything")]
+    command = r"(?:redis-cli|curl|make|/\S+/(?:swift|odoo-cloud)) .*"
+    return re.findall(rf"^ +(?:[a-z]+ +)?({command})$", summary, re.M)
 
 
 def started_process(run, command_part):

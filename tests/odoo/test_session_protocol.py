@@ -230,6 +230,16 @@ def test_the_sessions_a_rotation_replaced_go_after_the_grace(odoo, instances):
     }
 
 
+def served(ws):
+    """Wait until Odoo has served what was sent on ``ws``: its websocket
+    reads a ping, and answers it, only once it has served the messages sent
+    before it."""
+    ws.ping()
+    answers = (websocket.ABNF.OPCODE_PONG, websocket.ABNF.OPCODE_CLOSE)
+    while ws.recv_data(control_frame=True)[0] not in answers:
+        pass
+
+
 def notification_received(odoo, database, instance):
     """Open Odoo's websocket with a session, rotate it on HTTP and let the
     old session go, then send the user a bus notification: its payload as
@@ -242,6 +252,7 @@ def notification_received(odoo, database, instance):
         ws.send(json.dumps(subscribe))
         new_sid = instance.rotate(sid)
         ws.send(json.dumps(subscribe))  # the websocket reads its session again
+        served(ws)
         instance.end_grace(new_sid)
         odoo.call(
             database, in_odoo.notify_admin, env=instance.sessions.env,

@@ -221,6 +221,7 @@ def test_redis_outage_answers_503_then_recovers(odoo_server, database, tmp_path)
     # An append-only file keeps the sessions across the Redis restart.
     with run_redis(tmp_path, config="appendonly yes\n") as redis_server:
         server = odoo_server(database, load=LOAD, env=redis_env(redis_server))
+        server.wait_for_gevent()
         sid = authenticate(server)
         browser = requests.Session()
         form = browser.get(f"{server.url}/web/login", headers=HTML, timeout=30)

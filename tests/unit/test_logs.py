@@ -14,6 +14,7 @@ import pytest
 
 from odoo_cloud import logs
 from odoo_cloud.config import MASK, load
+from odoo_cloud.metrics.probes import ProbeAccessLines
 
 PASSWORD = "hunter2-secret-value"
 
@@ -174,6 +175,24 @@ def test_access_line_with_ansi_styles(formatter):
 def test_another_werkzeug_line_is_not_an_access_line(formatter):
     line = emit(formatter, make_record("Press CTRL+C to quit", name="werkzeug"))
     assert "status" not in line
+
+
+@pytest.mark.parametrize(
+    ("request_line", "status", "logged"),
+    [
+        ("GET /health/ready HTTP/1.1", "200", False),
+        ("HEAD /health/live HTTP/1.1", "200", False),
+        ("GET /metrics HTTP/1.1", "200", False),
+        ("GET /web/health?x=1 HTTP/1.1", "200", False),
+        ("GET /health/ready HTTP/1.1", "503", True),
+        ("GET /metrics HTTP/1.1", "401", True),
+        ("GET /health/readiness HTTP/1.1", "200", True),
+        ("POST /web/dataset/call_kw#res.partner.read HTTP/1.1", "200", True),
+    ],
+)
+def test_successful_probes_stay_out_of_the_access_log(request_line, status, logged):
+    assert ProbeAccessLines().filter(access_record(request_line, status)) is logged
+    assert ProbeAccessLines().filter(make_record("Press CTRL+C to quit"))
 
 
 # --- redaction ---------------------------------------------------------------

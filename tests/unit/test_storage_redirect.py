@@ -82,8 +82,7 @@ def test_x_accel_redirect_needs_the_proxy_to_say_it_serves_the_location(
     assert found == problem if problem is None else problem in found
 
 
-def test_the_readme_gives_the_nginx_lines_the_tests_run():
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
-    indented = "\n".join(f"  {line}" for line in OFFLOAD_LOCATION.splitlines())
-    assert f"  ```nginx\n{indented}\n  ```" in readme
-    assert f"  ```nginx\n  {PROXY_LINE}\n  ```" in readme
+def test_the_docs_give_the_nginx_lines_the_tests_run():
+    page = (Path(__file__).parents[2] / "docs" / "attachments.md").read_text()
+    assert f"```nginx\n{OFFLOAD_LOCATION}\n```" in page
+    assert f"```nginx\n{PROXY_LINE}\n```" in page

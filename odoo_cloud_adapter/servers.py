@@ -1,67 +1,58 @@
-"""What both monitoring addons hook into Odoo, once per process.
+"""Odoo's servers and workers (``odoo.service.server``), measured.
 
-``monitoring_prometheus`` and ``monitoring_statsd`` each subscribe their sink
-and call :func:`instrument`; whichever comes second finds the hooks in place,
-so a request is measured once whatever the addons loaded. The hooks live here
-rather than in either addon so that they exist once; they receive the
-``odoo`` package from the addon, this package never imports it.
+:func:`measure_workers` hooks, once per process, whichever monitoring addon
+asks first:
 
-- ``Application.__call__`` goes through :data:`METER`, which answers the probe
-  endpoints and measures every request;
 - a prefork worker records its memory at each turn of its loop, and why it
   stops when Odoo recycles it;
 - the prefork master counts the workers it kills for exceeding
   ``limit_time_real``, and reports each process it reaps as ended, so that
-  no gauge of a dead process stays.
+  no gauge of a dead process stays;
+- a process without a worker loop (gevent, threaded) has the request meter
+  sample its memory after its requests.
 
+:func:`at_server_start` runs a callback when the server starts serving.
 Each hooked method has the same name, signature and role on every supported
-series (18.0, 19.0), so the hooks are the same on all of them.
+series, so the hooks are the same on all of them.
 """
 
 import functools
 import os
 import signal
 
-from . import recorder
-from .catalog import WORKER_RECYCLES
-from .http import RequestMeter, sample_memory
+import odoo
+from odoo.service import server
+from odoo.tools import config
 
-METER = RequestMeter()
-_instrumented = False
+from odoo_cloud.metrics import recorder
+from odoo_cloud.metrics.catalog import WORKER_RECYCLES
+from odoo_cloud.metrics.http import sample_memory
 
-
-def instrument(odoo):
-    """Hook the measures into Odoo (once); the request meter."""
-    global _instrumented
-    if not _instrumented:
-        _instrumented = True
-        _measure_requests(odoo.http.Application)
-        _watch_workers(odoo.service.server)
-        METER.memory_worker = process_worker(odoo)
-        if METER.memory_worker:
-            sample_memory(METER.memory_worker)
-    return METER
+_measured = False
 
 
-def process_worker(odoo):
+def measure_workers(meter):
+    """Hook the worker measures into Odoo's servers (once per process);
+    ``meter`` (a :class:`~odoo_cloud.metrics.http.RequestMeter`) samples
+    the memory of a process that has no worker loop."""
+    global _measured
+    if not _measured:
+        _measured = True
+        _watch_workers()
+        meter.memory_worker = process_worker()
+        if meter.memory_worker:
+            sample_memory(meter.memory_worker)
+
+
+def process_worker():
     """The ``worker`` label of a process that serves requests itself, without
     a prefork worker loop: ``gevent`` or ``threaded``; None in the prefork
     master, whose workers label themselves."""
     if odoo.evented:
         return "gevent"
-    if not odoo.tools.config["workers"]:
+    if not config["workers"]:
         return "threaded"
     return None
-
-
-def _measure_requests(application_class):
-    call = application_class.__call__
-
-    @functools.wraps(call)
-    def __call__(self, environ, start_response):
-        return METER(call.__get__(self), environ, start_response)
-
-    application_class.__call__ = __call__
 
 
 def recycle_reason(worker):
@@ -75,7 +66,7 @@ def recycle_reason(worker):
     return None
 
 
-def _watch_workers(server):
+def _watch_workers():
     worker_class, master_class = server.Worker, server.PreforkServer
     check_limits = worker_class.check_limits
     worker_kill = master_class.worker_kill
@@ -110,10 +101,9 @@ def _watch_workers(server):
     master_class.worker_pop = worker_pop_measured
 
 
-def at_server_start(odoo, callback):
+def at_server_start(callback):
     """Call ``callback`` when the prefork or threaded server starts serving
     (not for ``--stop-after-init``, nor in the gevent process)."""
-    server = odoo.service.server
     for server_class in (server.PreforkServer, server.ThreadedServer):
         run = server_class.run
 
