@@ -55,8 +55,12 @@ run-check:
 image:
 	$(VENV)/bin/python -m local_platform.image
 
+# Two test processes: most of a test is spent waiting for servers, so two
+# keep both cores busy. Each runs the Odoo tier of whole series (loadgroup),
+# so that a series' databases and environments are built once.
+TEST_PROCESSES ?= 2
 test:
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
 
 lint:
 	$(VENV)/bin/pre-commit run --all-files

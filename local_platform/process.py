@@ -20,6 +20,11 @@ from .errors import ServerFailed, Unavailable
 HOST = "127.0.0.1"
 STARTED = []
 _PORTS_HANDED_OUT = set()
+# The test processes of `make test` (pytest-xdist's workers, and what they
+# start) pick ports of their own residue modulo their number: two processes
+# never hand out the same port.
+_PORT_RESIDUE = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+_PORT_MODULUS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
 
 
 def require_binary(name):
@@ -47,7 +52,7 @@ def free_port():
         with socket.socket() as sock:
             sock.bind((HOST, 0))
             port = sock.getsockname()[1]
-        if port not in _PORTS_HANDED_OUT:
+        if port % _PORT_MODULUS == _PORT_RESIDUE and port not in _PORTS_HANDED_OUT:
             _PORTS_HANDED_OUT.add(port)
             return port
 
