@@ -1,8 +1,8 @@
 """The core session store as tests and benchmarks use it, without Odoo.
 
-``session_redis`` hands the store Odoo's ``Session`` class and key functions;
-here :class:`PlainSession` and :func:`generate_key` stand in for them with the
-same shapes (84-character URL-safe keys, ``Session(data, sid, new)``).
+Odoo's adapter layer lends the store Odoo's ``Session`` class and key
+functions; here :class:`PlainSession` and :func:`generate_key` stand in for
+them with the same shapes (84-character URL-safe keys, ``Session(data, sid, new)``).
 """
 
 import base64
@@ -10,7 +10,8 @@ import os
 import re
 
 from odoo_cloud import config
-from odoo_cloud.sessions.store import RedisSessionStore, sessions_from_config
+from odoo_cloud.sessions.store import sessions_from_config
+from odoo_cloud_adapter.session_store import RedisSessionStore
 
 KEY = re.compile(r"^[A-Za-z0-9_-]{84}$")
 

@@ -20,10 +20,10 @@ from odoo.tools import config as odoo_config
 
 from odoo_cloud import config, health
 from odoo_cloud.metrics import probes, prometheus, subscribe
-from odoo_cloud.sessions import is_redis_store
 from odoo_cloud.startup import refusing_to_start
 from odoo_cloud.storage.configured import configured_stores
 from odoo_cloud_adapter import http, options, servers
+from odoo_cloud_adapter.sessions import is_redis_store
 
 _logger = logging.getLogger(__name__)
 

@@ -20,7 +20,8 @@ from typing import NamedTuple
 import odoo.http
 
 from odoo_cloud.metrics.http import RequestMeter
-from odoo_cloud.sessions import is_redis_store
+
+from .sessions import is_redis_store
 
 
 def wrap_application(middleware):

@@ -1,8 +1,9 @@
 """HTTP sessions in Redis, and the cleaner of filesystem sessions.
 
-Nothing here imports Odoo: ``session_redis`` hands the store Odoo's session
-class and key functions, and the ``odoo-cloud`` command line uses the same
-store to import filesystem sessions.
+Nothing here imports Odoo: the Odoo adapter layer puts Odoo's session-store
+interface on top of :class:`.store.RedisSessions`
+(``odoo_cloud_adapter.session_store``), and the ``odoo-cloud`` command line
+uses the same sessions to import filesystem sessions.
 
 The modules that talk to Redis (:mod:`.store`, :mod:`.connection`,
 :mod:`.outage`) import redis, an extra of odoo-cloud, inside
@@ -12,16 +13,7 @@ The modules that talk to Redis (:mod:`.store`, :mod:`.connection`,
 load it.
 """
 
-import sys
-
 from ..extras import Extra
 
 EXTRA = Extra("redis", ("redis",))
 FEATURE = "the Redis session store"
-
-
-def is_redis_store(session_store):
-    """Whether ``session_store`` is a :class:`.store.RedisSessionStore`, asked
-    without loading redis: there is none before its module is imported."""
-    store = sys.modules.get(f"{__name__}.store")
-    return store is not None and isinstance(session_store, store.RedisSessionStore)

@@ -1,19 +1,18 @@
 """The Redis session store: one hash per session identifier, expired by Redis.
 
-Odoo names a session by an 84-character sid whose first 42 characters, the
-*identifier*, are what its ``res.device`` log keeps, what a revocation
-deletes and what the revocation cron asks about; Odoo 19 keeps the identifier
-when it rotates a session every few hours. So the sessions of one identifier
-live together, in the hash ``<prefix>:session:<identifier>``: one field per
-sid holding the session as JSON, and a ``lifetime`` field, the idle lifetime
-in seconds that every read and write gives the key again. Whether an
-identifier has a live session is then one ``EXISTS``, and revoking a device
-one ``DEL``, whatever the number of sessions stored.
+A sid is 84 characters; its first 42, the *identifier*, stay the same when
+the session is rotated softly and name the device it was opened from: what
+a revocation deletes and what the revocation cron asks about. So the
+sessions of one identifier live together, in the hash
+``<prefix>:session:<identifier>``: one field per sid holding the session as
+JSON, and a ``lifetime`` field, the idle lifetime in seconds that every read
+and write gives the key again. Whether an identifier has a live session is
+then one ``EXISTS``, and revoking a device one ``DEL``, whatever the number
+of sessions stored.
 
-:class:`RedisSessions` reads and writes session data (plain dicts);
-:class:`RedisSessionStore` puts on top of it the interface Odoo calls on
-``odoo.http.root.session_store``, with the session class, key functions and
-database lifetime its caller (the ``session_redis`` addon) gives it.
+:class:`RedisSessions` reads and writes session data (plain dicts); the
+interface Odoo calls on its session store is put on top of it by
+:mod:`odoo_cloud_adapter.session_store`.
 """
 
 import contextlib
@@ -22,11 +21,8 @@ import itertools
 import json
 import logging
 import re
-import time
 
 from ..errors import SessionStoreUnavailable
-from ..metrics import measured
-from ..metrics.catalog import SESSION_STORE_DURATION, SESSION_STORE_ERRORS
 from ..process import PerProcess
 from . import EXTRA, FEATURE
 from .connection import connect, describe, validate
@@ -51,15 +47,8 @@ UNREACHABLE = (
     redis.exceptions.ClusterError,
     redis.exceptions.RedisClusterException,
 )
-# As Odoo's http.STORED_SESSION_BYTES and its identifier check.
 IDENTIFIER_LENGTH = 42
 IDENTIFIER = re.compile(rf"[A-Za-z0-9_-]{{{IDENTIFIER_LENGTH}}}")
-# As Odoo 19's http.SESSION_DELETION_TIMER: how long the sessions a soft
-# rotation replaced stay usable, for the requests already sent with them.
-ROTATED_SESSION_GRACE = 120
-# The system parameter by which an administrator sets how long an idle
-# logged-in session of the database lives (Odoo gives the cookie that age).
-MAX_INACTIVITY_PARAMETER = "sessions.max_inactivity_seconds"
 # Identifiers asked about in one pipeline (one round trip).
 EXISTS_BATCH = 10_000
 
@@ -259,165 +248,6 @@ class RedisSessions:
         return missing
 
 
-def idle_lifetime(parameter):
-    """The seconds ``MAX_INACTIVITY_PARAMETER`` holds, or None when it is
-    unset or not a positive whole number (Odoo then warns, and so falls back
-    to the configured lifetime)."""
-    try:
-        seconds = int(parameter)
-    except (TypeError, ValueError):
-        return None
-    return seconds if seconds > 0 else None
-
-
-def _measured(operation):
-    return measured(SESSION_STORE_DURATION, SESSION_STORE_ERRORS, (operation,))
-
-
-def _is_identifier(value):
-    return isinstance(value, str) and IDENTIFIER.fullmatch(value) is not None
-
-
-class RedisSessionStore:
-    """Everything Odoo calls on ``odoo.http.root.session_store``, in the newest
-    release of every supported series (Odoo 18 calls a part of it).
-
-    ``session_class(data, sid, new)`` builds a session; ``session_token(session,
-    env)`` computes the token of a logged-in session after its sid changed;
-    ``database_lifetime(session, env)``, when given, is the idle lifetime the
-    session's database sets for logged-in sessions, or None for the
-    configured one.
-    """
-
-    def __init__(
-        self,
-        sessions,
-        *,
-        session_class,
-        generate_key,
-        is_valid_key,
-        session_token,
-        database_lifetime=None,
-    ):
-        self.sessions = sessions
-        self.session_class = session_class
-        self.generate_key = generate_key
-        self.is_valid_key = is_valid_key
-        self.session_token = session_token
-        self.database_lifetime = database_lifetime
-
-    def new(self):
-        return self.session_class({}, self.generate_key(), True)
-
-    @_measured("ping")
-    def ping(self):
-        """Raise unless Redis answers: Odoo does not ask the store before it
-        gives a new session its cookie or logs a user in (``session_redis``
-        asks it then)."""
-        self.sessions.ping()
-
-    @_measured("get")
-    def get(self, sid):
-        """The stored session, or a new one when it is missing or unreadable."""
-        if not self.is_valid_key(sid):
-            return self.new()
-        data = self.sessions.read(sid)
-        if data is None:
-            return self.new()
-        return self.session_class(data, sid, False)
-
-    def _write(self, session, env=None, alone=False):
-        lifetime = None
-        if session.uid and self.database_lifetime:
-            lifetime = self.database_lifetime(session, env)
-        self.sessions.write(session.sid, dict(session), lifetime, alone=alone)
-
-    @_measured("save")
-    def save(self, session):
-        self._write(session)
-
-    @_measured("delete")
-    def delete(self, session):
-        self.sessions.delete(session.sid)
-
-    @_measured("rotate")
-    def rotate(self, session, env, soft=False):
-        """Give the session a new sid, as Odoo's filesystem store does.
-
-        A hard rotation (login, logout) drops the old session. A soft one
-        (Odoo 19, every few hours) keeps the identifier, and keeps the old
-        session for ``ROTATED_SESSION_GRACE`` seconds, pointing to its
-        successor, for the requests already sent with it; a request that finds
-        the old session already rotated by another one follows it.
-        """
-        replaced = None
-        if soft:
-            static = session.sid[:IDENTIFIER_LENGTH]
-            recent = self.sessions.read(session.sid) or {}
-            if "next_sid" in recent:
-                session.sid = recent["next_sid"]
-                return
-            next_sid = static + self.generate_key()[IDENTIFIER_LENGTH:]
-            session["next_sid"] = next_sid
-            session["deletion_time"] = time.time() + ROTATED_SESSION_GRACE
-            self._write(session, env)
-            session["gc_previous_sessions"] = True
-            session.sid = next_sid
-            del session["deletion_time"]
-            del session["next_sid"]
-        else:
-            replaced, session.sid = session.sid, self.generate_key()
-        if session.uid and env:
-            session.session_token = self.session_token(session, env)
-        session.should_rotate = False
-        session["create_time"] = time.time()
-        self._write(session, env)
-        # Deleted once its successor is written: when Redis fails in between
-        # (a failover), the request answers 503 and the old session is still
-        # there for the user who sends it again (a logout is done then).
-        if replaced:
-            self.sessions.delete(replaced)
-
-    def delete_old_sessions(self, session):
-        """Once the grace of a soft rotation is over, drop the sessions it
-        replaced (Odoo 19 asks at each authenticated request)."""
-        if (
-            "gc_previous_sessions" in session
-            and session["create_time"] + ROTATED_SESSION_GRACE < time.time()
-        ):
-            self._keep_alone(session)
-
-    @_measured("delete_old_sessions")
-    def _keep_alone(self, session):
-        del session["gc_previous_sessions"]
-        self._write(session, alone=True)
-
-    def vacuum(self, *args, **kwargs):
-        """Nothing to do: Redis expires the keys."""
-
-    @_measured("delete_from_identifiers")
-    def delete_from_identifiers(self, identifiers):
-        """Delete every session of ``identifiers`` (revoked devices). As Odoo,
-        refuse an identifier that is not 42 URL-safe characters: it could be a
-        string passed instead of a list, or match other users' sessions."""
-        identifiers = list(identifiers)
-        if not all(map(_is_identifier, identifiers)):
-            raise ValueError(
-                "Identifier format incorrect, did you pass in a string instead "
-                "of a list?"
-            )
-        self.sessions.delete_identifiers(identifiers)
-
-    @_measured("get_missing_session_identifiers")
-    def get_missing_session_identifiers(self, identifiers):
-        """The ``identifiers`` that no stored session has (the set the
-        ``res.device`` cron marks revoked); one that is not a well-formed
-        identifier is missing, as no session can have it."""
-        identifiers = set(identifiers)
-        valid = set(filter(_is_identifier, identifiers))
-        return (identifiers - valid) | self.sessions.missing_identifiers(valid)
-
-
 def sessions_from_config(config, **options):
     """:class:`RedisSessions` as the ``sessions`` settings describe it.
 
@@ -435,3 +265,8 @@ def sessions_from_config(config, **options):
         outage=Outage(cluster=config["ODOO_SESSION_REDIS_CLUSTER"]),
         **options,
     )
+
+
+def is_identifier(value):
+    """Whether ``value`` is 42 URL-safe characters, as a session identifier."""
+    return isinstance(value, str) and IDENTIFIER.fullmatch(value) is not None

@@ -1,6 +1,6 @@
 import odoo.http
 
-from odoo_cloud.sessions.store import RedisSessionStore
+from odoo_cloud_adapter.session_store import RedisSessionStore
 
 from ..hooks import post_load
 
