@@ -35,10 +35,16 @@ def clean_environ(extra=None):
     """The test process environment without any suite variable, plus ``extra``.
 
     A developer's own ``ODOO_SESSION_REDIS=1`` must not leak into a server
-    that a test starts with a configuration of its own.
+    that a test starts with a configuration of its own; nor pytest-xdist's
+    variables into a child pytest (pytest-odoo would take itself for a
+    worker, and test in a copy of the database it is given).
     """
     declared = catalogue_by_name()
-    env = {k: v for k, v in os.environ.items() if k not in declared}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in declared and not k.startswith("PYTEST_XDIST_")
+    }
     env.update(extra or {})
     return env
 

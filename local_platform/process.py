@@ -8,6 +8,7 @@ down, that nothing it started is still running.
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -20,11 +21,21 @@ from .errors import ServerFailed, Unavailable
 HOST = "127.0.0.1"
 STARTED = []
 _PORTS_HANDED_OUT = set()
-# The test processes of `make test` (pytest-xdist's workers, and what they
-# start) pick ports of their own residue modulo their number: two processes
-# never hand out the same port.
-_PORT_RESIDUE = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
-_PORT_MODULUS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+# Ports are picked below the kernel's ephemeral range (from 32768), where
+# outgoing connections take theirs, and each of `make test`'s test processes
+# (pytest-xdist's workers, and what they start) picks in a slice of its own.
+PORT_RANGE = range(20000, 32768)
+
+
+def _ports_of_this_process():
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    size = len(PORT_RANGE) // count
+    start = PORT_RANGE.start + index * size
+    return range(start, start + size)
+
+
+_PORTS = _ports_of_this_process()
 
 
 def require_binary(name):
@@ -49,12 +60,16 @@ def free_port():
     the ports already given keeps two picks from colliding.
     """
     while True:
+        port = random.choice(_PORTS)
+        if port in _PORTS_HANDED_OUT:
+            continue
         with socket.socket() as sock:
-            sock.bind((HOST, 0))
-            port = sock.getsockname()[1]
-        if port % _PORT_MODULUS == _PORT_RESIDUE and port not in _PORTS_HANDED_OUT:
-            _PORTS_HANDED_OUT.add(port)
-            return port
+            try:
+                sock.bind((HOST, port))
+            except OSError:
+                continue
+        _PORTS_HANDED_OUT.add(port)
+        return port
 
 
 def port_is_open(port, host=HOST):

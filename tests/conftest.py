@@ -24,8 +24,11 @@ def pytest_collection_modifyitems(items):
         tier = item.path.relative_to(TESTS).parts[0]
         if tier in TIERS:
             item.add_marker(tier)
-        # With `--dist loadgroup`, one test process runs a series' whole tier.
+        # With `--dist loadgroup`, one test process runs a series' whole tier,
+        # but for the modules that name a group of their own.
         callspec = getattr(item, "callspec", None)
+        if item.get_closest_marker("xdist_group"):
+            continue
         if callspec is not None and "odoo_tree" in callspec.params:
             series = getattr(callspec.params["odoo_tree"], "series", "unusable")
             item.add_marker(pytest.mark.xdist_group(f"odoo-{series}"))
