@@ -56,11 +56,11 @@ image:
 	$(VENV)/bin/python -m local_platform.image
 
 # Two test processes: one alone leaves the cores idle about 40% of the time,
-# waiting for servers. Each runs the Odoo tier of whole series (loadgroup),
+# waiting for servers. Each runs the Odoo tier of whole series (tests/conftest.py),
 # so that a series' databases are built once (docs/development.md).
 TEST_PROCESSES ?= 2
 test:
-	$(VENV)/bin/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 lint:
 	$(VENV)/bin/pre-commit run --all-files

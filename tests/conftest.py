@@ -4,6 +4,7 @@ The tier of a test is the directory it lives in: ``unit``, ``integration`` or
 ``odoo`` (select one with ``-m``).
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -24,14 +25,6 @@ def pytest_collection_modifyitems(items):
         tier = item.path.relative_to(TESTS).parts[0]
         if tier in TIERS:
             item.add_marker(tier)
-        # With `--dist loadgroup`, one test process runs a series' whole tier,
-        # but for the modules that name a group of their own.
-        callspec = getattr(item, "callspec", None)
-        if item.get_closest_marker("xdist_group"):
-            continue
-        if callspec is not None and "odoo_tree" in callspec.params:
-            series = getattr(callspec.params["odoo_tree"], "series", "unusable")
-            item.add_marker(pytest.mark.xdist_group(f"odoo-{series}"))
 
 
 SURVIVORS = pytest.StashKey[list]()
@@ -61,3 +54,35 @@ def pytest_sessionfinish(session):
 def pytest_testnodedown(node, error):
     survivors_of_node = getattr(node, "workeroutput", {}).get("survivors", [])
     node.config.stash.setdefault(SURVIVORS, []).extend(survivors_of_node)
+
+
+# Modules whose tests share something outside their process: `make run`'s
+# port 8069, the build directories of setup/. One test process runs each.
+SHARED_MODULES = {
+    "tests/odoo/test_run_command.py",
+    "tests/integration/test_addon_wheels.py",
+}
+SERIES = re.compile(r"[\[-](odoo-(?:\d+\.\d+|unusable))(?=[\]-])")
+
+
+def work_unit(nodeid):
+    """What one test process runs whole: a shared module, the Odoo tier of
+    one series (whose databases it then builds once), or a single test."""
+    module = nodeid.split("::")[0]
+    if module in SHARED_MODULES:
+        return module
+    series = SERIES.search(nodeid)
+    return series.group(1) if series else nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`make test`'s two processes (pytest-xdist) share the tests by
+    :func:`work_unit`."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorkUnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return work_unit(nodeid)
+
+    return WorkUnitScheduling(config, log)

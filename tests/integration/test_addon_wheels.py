@@ -11,10 +11,6 @@ import pytest
 from local_platform.odoo_server import REPO, SUITE_ADDONS
 from odoo_cloud_adapter.series import SUPPORTED_SERIES
 
-# setuptools builds in setup/<addon> itself: with `make test`'s two test
-# processes, two builds of an addon at once would share its build directory.
-pytestmark = pytest.mark.xdist_group("addon-wheels")
-
 
 def build_wheel(addon, directory, series):
     return subprocess.run(

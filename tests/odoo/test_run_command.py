@@ -40,9 +40,6 @@ DATABASE = "odoo"
 # Set in the environment of `make run`, inherited by every process it starts:
 # the processes that hold it are those it started.
 MARKER = "ODOO_CLOUD_TEST_RUN_MARKER"
-# Each `make run` takes port 8069 when it is free: one test process runs them
-# all, one after the other.
-pytestmark = pytest.mark.xdist_group("make-run")
 
 
 def report(request, text):
