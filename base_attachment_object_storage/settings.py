@@ -1,12 +1,11 @@
 """The suite's configuration and object stores, once per Odoo process."""
 
-from odoo.tools import config as odoo_config
-
 from odoo_cloud.storage.configured import configured_stores
+from odoo_cloud_adapter import options
 
 
 def stores():
-    return configured_stores(odoo_config.get("running_env"))
+    return configured_stores(options.running_env())
 
 
 def settings():

@@ -7,22 +7,19 @@ formatter), and in the gevent process, which Odoo starts as a new odoo-bin.
 
 import logging
 
-from odoo.tools import config as odoo_config
 from werkzeug.wsgi import ClosingIterator
 
 from odoo_cloud import logs
 from odoo_cloud.config import load
 from odoo_cloud.startup import refusing_to_start
-from odoo_cloud_adapter import http
+from odoo_cloud_adapter import http, options
 
 _logger = logging.getLogger(__name__)
 
 
 @refusing_to_start("logging_json")
 def post_load():
-    config = load(
-        running_env_option=odoo_config.get("running_env"), groups=("logging",)
-    )
+    config = load(running_env_option=options.running_env(), groups=("logging",))
     if config["ODOO_LOGGING_JSON"]:
         install(config)
 

@@ -16,7 +16,6 @@ import os
 
 import odoo
 import psycopg2
-from odoo.tools import config as odoo_config
 
 from odoo_cloud import config, health
 from odoo_cloud.metrics import probes, prometheus, subscribe
@@ -31,7 +30,7 @@ _logger = logging.getLogger(__name__)
 @refusing_to_start("monitoring_prometheus")
 def post_load():
     settings = config.load(
-        running_env_option=odoo_config.get("running_env"), groups=("metrics",)
+        running_env_option=options.running_env(), groups=("metrics",)
     )
     path, temporary = prometheus.prepare_directory(
         settings["PROMETHEUS_MULTIPROC_DIR"], joining=odoo.evented
@@ -95,7 +94,7 @@ def readiness_checks(timeout, redis_wanted):
         checks["redis"] = session_store.sessions.check
     elif redis_wanted:
         checks["redis"] = sessions_not_in_redis
-    stores = configured_stores(odoo_config.get("running_env"))
+    stores = configured_stores(options.running_env())
     if stores.write_schemes():
         checks["object_store"] = health.object_store_check(
             lambda: stores.write_stores(database_names())

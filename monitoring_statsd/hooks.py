@@ -7,13 +7,11 @@ gevent process). A misconfiguration stops Odoo with ``SystemExit``.
 
 import logging
 
-from odoo.tools import config as odoo_config
-
 from odoo_cloud import config
 from odoo_cloud.metrics import subscribe
 from odoo_cloud.metrics.statsd import StatsdSink
 from odoo_cloud.startup import refusing_to_start
-from odoo_cloud_adapter import http, servers
+from odoo_cloud_adapter import http, options, servers
 
 _logger = logging.getLogger(__name__)
 
@@ -21,7 +19,7 @@ _logger = logging.getLogger(__name__)
 @refusing_to_start("monitoring_statsd")
 def post_load():
     settings = config.load(
-        running_env_option=odoo_config.get("running_env"), groups=("metrics",)
+        running_env_option=options.running_env(), groups=("metrics",)
     )
     if not settings["ODOO_STATSD"]:
         _logger.info("ODOO_STATSD is off: no metrics sent to statsd")

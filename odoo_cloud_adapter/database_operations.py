@@ -72,9 +72,9 @@ def _wrapped(original, wrapper):
 
 
 def _stores():
-    from odoo.tools import config
+    from .options import running_env
 
-    return configured_stores(config.get("running_env"))
+    return configured_stores(running_env())
 
 
 @contextlib.contextmanager

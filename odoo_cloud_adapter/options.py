@@ -1,6 +1,8 @@
-"""Odoo's server options (``odoo.tools.config``) whose value differs
-between series, read the same on all of them.
+"""The options of Odoo's configuration (``odoo.tools.config``) the suite
+reads, read the same on every series:
 
+- ``running_env``, from Odoo's configuration file: the running environment
+  when ``RUNNING_ENV`` is not set (:mod:`odoo_cloud.config`);
 - ``--database`` names one database or several: Odoo 18.0 keeps the option
   as the comma-separated text it was given, 19.0 parses it into a list;
 - ``--http-interface`` left empty means every interface, 18.0's default;
@@ -9,6 +11,11 @@ between series, read the same on all of them.
 
 from odoo import release
 from odoo.tools import config
+
+
+def running_env():
+    """Odoo's ``running_env`` option, or None."""
+    return config.get("running_env")
 
 
 def http_interface():

@@ -9,11 +9,9 @@ otherwise Odoo would serve every user from ``session_dir``.
 
 import logging
 
-from odoo.tools import config as odoo_config
-
 from odoo_cloud import config
 from odoo_cloud.startup import refusing_to_start
-from odoo_cloud_adapter import http
+from odoo_cloud_adapter import http, options
 from odoo_cloud_adapter import sessions as odoo_sessions
 
 from .unavailable import RedisUnavailable
@@ -24,7 +22,7 @@ _logger = logging.getLogger(__name__)
 @refusing_to_start("session_redis")
 def post_load():
     settings = config.load(
-        running_env_option=odoo_config.get("running_env"), groups=("sessions",)
+        running_env_option=options.running_env(), groups=("sessions",)
     )
     if not settings["ODOO_SESSION_REDIS"]:
         _logger.info("ODOO_SESSION_REDIS is off: sessions stay in session_dir")

@@ -5,10 +5,10 @@ import logging
 
 from odoo import _, api, models
 from odoo.exceptions import AccessError
-from odoo.tools import config as odoo_config
 
 from odoo_cloud import config, platform
 from odoo_cloud.errors import ConfigError, PlatformError
+from odoo_cloud_adapter import options
 
 _logger = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ class CloudPlatform(models.AbstractModel):
 
     @api.model
     def _settings(self):
-        return config.parse(running_env_option=odoo_config.get("running_env"))
+        return config.parse(running_env_option=options.running_env())
 
     @api.model
     def _location(self):
@@ -105,7 +105,7 @@ class CloudPlatform(models.AbstractModel):
                     "from the install song or odoo-bin shell, not over RPC."
                 )
             )
-        settings = config.load(running_env_option=odoo_config.get("running_env"))
+        settings = config.load(running_env_option=options.running_env())
         env = settings.running_env
         if env not in platform.RULES:
             raise PlatformError(env, platform.check_running_env(env))
