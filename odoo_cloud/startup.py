@@ -5,12 +5,23 @@ module, then serves without it: sessions in ``session_dir``, text logs, no
 metrics. A feature set up in :func:`refusing_to_start` stops Odoo instead,
 whatever the error, with one line naming the feature and the reason, secrets
 masked.
+
+Only the main thread can stop the process: ``SystemExit`` raised in any other
+thread ends that thread alone, and leaves whatever it served without an
+answer. There the same line is :class:`NotSetUp`, an ordinary error, which
+fails what needed the feature.
 """
 
 import contextlib
+import threading
 
-from .errors import ConfigError
+from .errors import ConfigError, OdooCloudError
 from .masking import mask
+
+
+class NotSetUp(OdooCloudError):
+    """A feature could not be set up in a thread that cannot stop the
+    process."""
 
 
 def reason(error):
@@ -24,10 +35,19 @@ def reason(error):
     return mask(text)
 
 
+def in_main_thread():
+    """True in the thread whose ``SystemExit`` stops the process."""
+    return threading.current_thread() is threading.main_thread()
+
+
 @contextlib.contextmanager
 def refusing_to_start(feature):
-    """Turn any error of the block into ``SystemExit`` naming ``feature``."""
+    """Turn any error of the block into ``SystemExit`` naming ``feature``,
+    or into :class:`NotSetUp` outside the main thread."""
     try:
         yield
     except Exception as error:
-        raise SystemExit(f"{feature}: {reason(error)}") from None
+        line = f"{feature}: {reason(error)}"
+        if in_main_thread():
+            raise SystemExit(line) from None
+        raise NotSetUp(line) from None
