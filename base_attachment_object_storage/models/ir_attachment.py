@@ -76,8 +76,7 @@ class IrAttachment(models.Model):
 
     @api.model
     def _object_write_store(self):
-        scheme = self._object_storage_scheme()
-        return stores().get(scheme, stores().write_bucket(scheme, self.env.cr.dbname))
+        return stores().write_store(self._object_storage_scheme(), self.env.cr.dbname)
 
     @api.model
     def _keep_in_database(self, mimetype, size):

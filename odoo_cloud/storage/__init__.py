@@ -78,6 +78,10 @@ class Stores:
             raise StorageError(f"{name!r} ({variable}={template}) {problem}")
         return name
 
+    def write_store(self, scheme, dbname):
+        """The store database ``dbname`` writes to in backend ``scheme``."""
+        return self.get(scheme, self.write_bucket(scheme, dbname))
+
     def write_schemes(self):
         """The backends whose write bucket is set; none with
         DISABLE_ATTACHMENT_STORAGE. Nothing is built."""
@@ -96,7 +100,7 @@ class Stores:
         for scheme in self.write_schemes():
             template = self.config[BACKENDS[scheme].bucket_variable]
             names = dbnames if "{db}" in template else [""]
-            found += [self.get(scheme, self.write_bucket(scheme, n)) for n in names]
+            found += [self.write_store(scheme, name) for name in names]
         return found
 
     def key_prefix(self, dbname):
