@@ -18,6 +18,7 @@ import odoo
 import psycopg2
 
 from odoo_cloud import config, health
+from odoo_cloud.errors import ConfigError
 from odoo_cloud.metrics import probes, prometheus, subscribe
 from odoo_cloud.startup import refusing_to_start
 from odoo_cloud.storage.configured import configured_stores
@@ -80,10 +81,25 @@ def sessions_not_in_redis():
     )
 
 
+def object_store_asked():
+    """Whether new attachments go to an object store; settings that do not
+    parse count as asking (the check then fails on them)."""
+    try:
+        return bool(configured_stores(options.running_env()).write_schemes())
+    except ConfigError:
+        return True
+
+
+def write_stores():
+    """The stores readiness reaches: building them is part of the check."""
+    return configured_stores(options.running_env()).write_stores(database_names())
+
+
 def readiness_checks(timeout, redis_wanted):
     """The checks of this process now: the session store is replaced by
     ``session_redis``, which may load after this addon; Redis is checked
-    whenever it is asked for, and fails when session_redis did not load."""
+    whenever it is asked for, and fails when session_redis did not load;
+    the object store, when it is asked for."""
     checks = {
         "database": health.database_check(
             functools.partial(connect, timeout=timeout), database_names()
@@ -94,11 +110,8 @@ def readiness_checks(timeout, redis_wanted):
         checks["redis"] = session_store.sessions.check
     elif redis_wanted:
         checks["redis"] = sessions_not_in_redis
-    stores = configured_stores(options.running_env())
-    if stores.write_schemes():
-        checks["object_store"] = health.object_store_check(
-            lambda: stores.write_stores(database_names())
-        )
+    if object_store_asked():
+        checks["object_store"] = health.object_store_check(write_stores)
     return checks
 
 

@@ -57,14 +57,22 @@ def test_a_feature_that_cannot_start_stops_odoo_with_one_line(
     assert SECRET not in result.stdout + result.stderr
 
 
-def test_readiness_fails_when_redis_is_asked_for_but_not_loaded(
+def test_readiness_fails_when_redis_is_not_loaded_or_storage_settings_are_bad(
     odoo_server, odoo_template_db
 ):
     server = odoo_server(
         odoo_template_db,
         load=("base", "web", "monitoring_prometheus"),
-        env={"ODOO_SESSION_REDIS": "1"},
+        env={
+            "ODOO_SESSION_REDIS": "1",
+            "AWS_BUCKETNAME": "fail-closed",
+            "ATTACHMENT_STORAGE_KEY_PREFIX": "../other-bucket/",
+        },
     )
     reply = requests.get(f"{server.url}/health/ready", timeout=30)
     assert reply.status_code == 503
-    assert reply.json()["checks"]["redis"]["status"] == "fail"
+    checks = reply.json()["checks"]
+    assert checks["redis"]["status"] == "fail"
+    store = checks["object_store"]
+    assert store["status"] == "fail"
+    assert "ATTACHMENT_STORAGE_KEY_PREFIX='../other-bucket/'" in store["error"]
