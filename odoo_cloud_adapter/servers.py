@@ -11,7 +11,8 @@ asks first:
 - a process without a worker loop (gevent, threaded) has the request meter
   sample its memory after its requests.
 
-:func:`at_server_start` runs a callback when the server starts serving.
+:func:`at_server_start` runs a callback when the server starts serving;
+:func:`starting` tells whether Odoo is starting in this thread.
 Each hooked method has the same name, signature and role on every supported
 series, so the hooks are the same on all of them.
 """
@@ -24,6 +25,7 @@ import odoo
 from odoo.service import server
 from odoo.tools import config
 
+from odoo_cloud import startup
 from odoo_cloud.metrics import recorder
 from odoo_cloud.metrics.catalog import WORKER_RECYCLES
 from odoo_cloud.metrics.http import sample_memory
@@ -113,3 +115,11 @@ def at_server_start(callback):
             return _run(self, preload, stop)
 
         server_class.run = functools.wraps(run)(run_after_callback)
+
+
+def starting():
+    """True in the thread where Odoo starts, which loads the databases of
+    ``--database`` (and ``odoo-bin shell``'s) before anything is served; a
+    request or a cron loads its database in another thread (the threaded
+    server's, a prefork worker's work thread, a gevent greenlet)."""
+    return startup.in_main_thread()

@@ -7,6 +7,10 @@ provides (``attachment_s3``, ...); every other record keeps being read where
 it is (filestore, database, another bucket, another database's namespace).
 The namespace, downloads, garbage collection and migration live in the
 modules named after them.
+
+A database whose location names a backend sets up its store as it loads, or
+refuses to load (:mod:`odoo_cloud.startup`: while Odoo starts, it stops Odoo
+with one line): Odoo would otherwise write new files to the filestore.
 """
 
 import logging
@@ -16,15 +20,18 @@ from odoo.exceptions import UserError
 from odoo.tools.mimetypes import guess_mimetype
 from werkzeug.exceptions import ServiceUnavailable
 
+from odoo_cloud import health
 from odoo_cloud.errors import (
     ObjectNotFound,
     StorageError,
     StorageUnavailable,
     Unavailable,
 )
+from odoo_cloud.startup import refusing_to_start
 from odoo_cloud.storage import BACKENDS, Location, content_key
+from odoo_cloud.storage.configured import database_write_store
 from odoo_cloud.unavailable_page import unavailable_response
-from odoo_cloud_adapter import attachments
+from odoo_cloud_adapter import attachments, database_operations, options, servers
 
 from ..settings import settings, stores
 
@@ -50,6 +57,24 @@ class ObjectStorageUnavailable(ServiceUnavailable, Unavailable):
 
 class IrAttachment(models.Model):
     _inherit = "ir.attachment"
+
+    def _register_hook(self):
+        """Set up the store ``ir_attachment.location`` names; while Odoo
+        starts, also reach it, as readiness does. A database operation
+        (duplicate, restore, ...) loads a database this server may not
+        serve: it is left alone."""
+        super()._register_hook()
+        if database_operations.running():
+            return
+        with refusing_to_start("base_attachment_object_storage"):
+            store = database_write_store(
+                super()._storage(),
+                self.env.cr.dbname,
+                self._object_storage_schemes(),
+                options.running_env(),
+            )
+            if store and servers.starting():
+                health.object_store_check(lambda: [store])()
 
     @api.model
     def _object_storage_schemes(self):

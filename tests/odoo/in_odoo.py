@@ -39,6 +39,13 @@ def load_database(env):
     """Nothing: what fails, if anything, is loading the database."""
 
 
+def load_again_everywhere(env):
+    """Have every process serving the database load it again at its next
+    request, as after an addon's installation."""
+    env.registry.registry_invalidated = True
+    env.registry.signal_changes()
+
+
 def create_text_files(env, prefix, count, repeat):
     """``count`` text attachments ``<prefix><n>.txt``, each its own content;
     where new content goes (``_storage``)."""
