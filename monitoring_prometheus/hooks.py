@@ -91,7 +91,7 @@ def object_store_asked():
 
 
 def write_stores():
-    """The stores readiness reaches: building them is part of the check."""
+    """The stores readiness reaches."""
     return configured_stores(options.running_env()).write_stores(database_names())
 
 

@@ -13,6 +13,7 @@ the session store and the object stores.
 """
 
 import contextlib
+import functools
 import threading
 import time
 
@@ -102,11 +103,20 @@ def database_check(connect, dbnames):
 
 def object_store_check(write_stores):
     """Each store ``write_stores()`` returns answers a HEAD: a missing object
-    is an answer. Building them is part of the check: a backend whose library
-    is not installed fails it, naming the extra."""
+    is an answer. The stores are built now, outside the check's timeout (a
+    process's first build imports its backend's library); an error building
+    them fails the check, naming the extra of a library not installed."""
+    try:
+        stores = write_stores()
+    except Exception as error:
+        return functools.partial(_raise, error)
 
     def check():
-        for store in write_stores():
+        for store in stores:
             store.exists(".health")
 
     return check
+
+
+def _raise(error):
+    raise error

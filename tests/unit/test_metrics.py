@@ -515,6 +515,22 @@ def test_a_check_that_hangs_fails_at_the_timeout():
     }
 
 
+def test_building_the_object_stores_is_not_timed():
+    """A process's first build imports the backend's library, which under
+    load takes longer than a probe's timeout: only the HEAD is timed."""
+
+    class Store:
+        def exists(self, key):
+            assert key == ".health"
+
+    def build_slowly():
+        time.sleep(0.5)
+        return [Store()]
+
+    check = health.object_store_check(build_slowly)
+    assert health.readiness({"object_store": check}, 0.2)[0]
+
+
 def test_the_database_check_names_the_database():
     class Connection:
         def __init__(self, dbname):
