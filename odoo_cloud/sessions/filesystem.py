@@ -1,9 +1,10 @@
-"""Odoo 18's filesystem sessions: import them into Redis, or expire them.
+"""Odoo's filesystem sessions: import them into Redis, or expire them.
 
-Odoo 18 keeps session ``sid`` in ``<session_dir>/<sid[:2]>/<sid>``, a JSON
-file whose modification time is the last save. Both functions walk that
-layout with ``os.scandir``, one entry at a time, so that a directory of
-millions of sessions on shared storage is never listed whole into memory.
+Odoo (18.0 and 19.0 alike) keeps session ``sid`` in
+``<session_dir>/<sid[:2]>/<sid>``, a JSON file whose modification time is
+the last save. Both functions walk that layout with ``os.scandir``, one
+entry at a time, so that a directory of millions of sessions on shared
+storage is never listed whole into memory.
 """
 
 import json
@@ -12,7 +13,7 @@ import re
 import time
 from collections import Counter
 
-# Odoo 18's session keys: 84 characters of URL-safe base64.
+# Odoo's session keys: 84 characters of URL-safe base64.
 SID = re.compile(r"^[A-Za-z0-9_-]{84}$")
 
 
